@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PICCOLO_CONF := server.piccolo_conf
+
+.PHONY: run test bench clean deps migrate chromium lint
+
+## Python packages from the lock file (re-run only when the lock or pyproject changes).
+$(VENV)/.deps: pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+## npm packages from package-lock.json (npm ci writes node_modules/.package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## The browser runtime we serve: Pyodide, PyScript, WebLLM and pinned wheels.
+build/runtime/.stamp: node_modules/.package-lock.json requirements/pyodide-wheels.txt tools/vendor_runtime.py | $(VENV)/.deps
+	$(PY) tools/vendor_runtime.py
+	@touch $@
+
+deps: $(VENV)/.deps build/runtime/.stamp
+
+migrate: deps
+	$(VENV)/bin/piccolo migrations forwards all
+
+run: migrate
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m server
+
+## Debian's Chromium for the browser tests, when no Chromium is installed.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+test: deps chromium
+	$(PY) -m pytest
+
+bench: deps chromium
+	$(PY) tests/bench/boot.py
+
+lint: deps
+	$(VENV)/bin/ruff check app server tools tests
+	$(VENV)/bin/ruff format --check app server tools tests
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache

@@ -1,0 +1,74 @@
+"""The app shell in the DOM: status line, WebGPU badge and notices.
+
+The HTML exists before Python starts (see ``web/index.html``); Python only fills it in.
+``data-*`` attributes carry machine-readable state next to the human text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyscript import web
+
+from app.i18n import translate
+
+if TYPE_CHECKING:
+    from app.gpu import GpuReport
+
+__all__ = ["Shell"]
+
+
+class Shell:
+    """Writes the boot and WebGPU state into the page in the user's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        web.page.html.setAttribute("lang", lang)
+        web.page.title = translate("app.title", lang)
+        web.page["app-title"].textContent = translate("app.title", lang)
+
+    def t(self, key: str, **values: object) -> str:
+        """Shorthand for the catalogue in this shell's language."""
+        return translate(key, self.lang, **values)
+
+    def status(self, key: str, state: str, **values: object) -> None:
+        """Set the status line's text and its ``data-state``."""
+        element = web.page["status"]
+        element.textContent = self.t(key, **values)
+        element.setAttribute("data-state", state)
+
+    def ready(self, *, model_count: int) -> None:
+        """Python is up and WebLLM's model list was read."""
+        self.status("status.ready", "ready")
+        web.page["status"].setAttribute("data-models", str(model_count))
+
+    def show_gpu(self, report: GpuReport, guidance_key: str | None) -> None:
+        """Badge with the adapter and f16 support, or a notice explaining what to do."""
+        badge = web.page["gpu-badge"]
+        badge.setAttribute("data-webgpu", report.state.value)
+        badge.setAttribute("data-f16", "yes" if report.has_f16 else "no")
+        panel = web.page["gpu-panel"]
+        if report.usable:
+            f16 = self.t("gpu.f16.yes" if report.has_f16 else "gpu.f16.no")
+            adapter = self.t("gpu.adapter", description=report.description or "WebGPU")
+            badge.textContent = adapter
+            badge.setAttribute("title", f16)
+            lines = [f16] + ([self.t("gpu.software")] if report.is_fallback else [])
+            panel.innerHTML = ""
+            panel.append(*(web.p(line) for line in lines))
+            panel.classes.add("info")
+        else:
+            badge.textContent = self.t("gpu.unavailable")
+            reason = self.t("gpu.no_api" if report.state.value == "no-api" else "gpu.no_adapter")
+            children = [web.h2(self.t("gpu.unavailable")), web.p(reason)]
+            if guidance_key:
+                children.append(web.p(self.t(guidance_key), classes=["guidance"]))
+            panel.innerHTML = ""
+            panel.append(*children)
+            panel.classes.add("warning")
+        panel.removeAttribute("hidden")
+
+    def welcome(self, html: str) -> None:
+        """Replace the loading skeleton with the (already sanitised) welcome text."""
+        chat = web.page["chat"]
+        chat.innerHTML = f'<article class="message system">{html}</article>'

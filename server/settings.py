@@ -1,0 +1,70 @@
+"""Settings read from the environment once, so nothing else reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["ROOT", "Settings", "get_settings"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'app.sqlite'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told from outside."""
+
+    host: str = "127.0.0.1"
+    """Interface to bind (``HOST``)."""
+    port: int = 8000
+    """TCP port (``PORT``)."""
+    data_dir: Path = ROOT / "data"
+    """Where the embedded SQLite database and file-backed stores live (``DATA_DIR``)."""
+    database_url: str = ""
+    """``sqlite:///path`` or ``postgresql://...`` (``DATABASE_URL``); SQLite under data_dir if empty."""
+    redis_url: str = ""
+    """Redis for sessions and rate limits when several workers run (``REDIS_URL``)."""
+    model_mirror_base_url: str = ""
+    """Optional host that mirrors model artifacts (``MODEL_MIRROR_BASE_URL``); allowed by the CSP."""
+    web_dir: Path = ROOT / "web"
+    """The page, CSS and the JS that must be JS."""
+    app_dir: Path = ROOT / "app"
+    """The Python package that runs in Pyodide."""
+    runtime_dir: Path = ROOT / "build" / "runtime"
+    """Pyodide, PyScript, WebLLM and wheels assembled at setup by ``tools/vendor_runtime.py``."""
+    model_libs_dir: Path = ROOT / "web" / "webllm-model-libs"
+    """Locally built WebGPU model libraries, served at ``/webllm-model-libs/``."""
+    extra_connect_src: tuple[str, ...] = field(default_factory=tuple)
+    """More origins the page may fetch from (``CSP_CONNECT_SRC``, space separated)."""
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL actually used: the configured one or the embedded SQLite file."""
+        return self.database_url or _default_sqlite_url(self.data_dir)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from an environment mapping (``os.environ`` by default)."""
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("DATA_DIR") or ROOT / "data")
+        return cls(
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8000")),
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL", ""),
+            redis_url=env.get("REDIS_URL", ""),
+            model_mirror_base_url=env.get("MODEL_MIRROR_BASE_URL", "").rstrip("/"),
+            extra_connect_src=tuple(env.get("CSP_CONNECT_SRC", "").split()),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings.from_env()

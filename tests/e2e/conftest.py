@@ -1,0 +1,102 @@
+"""Browser-test fixtures: a live server, Chromium with WebGPU, and the scripted engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Route
+
+from tests.support.browser import launch_options
+from tests.support.live_server import LiveServer, serve
+
+SCRIPTED_ENGINE = Path(__file__).with_name("scripted_engine.js")
+WEBLLM_MODULE = "**/runtime/web-llm/index.js"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in this folder drives a browser."""
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """System Chromium, headless, with its SwiftShader WebGPU adapter enabled."""
+    return {**browser_type_launch_args, **launch_options(webgpu=True)}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real server (SQLite in a temp folder) for the whole browser session."""
+    with serve(tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@dataclass
+class PageWatch:
+    """Every request URL, console error and uncaught exception a page produced."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def external_requests(self) -> list[str]:
+        """Requests to any host but 127.0.0.1 (data: and blob: URLs are local)."""
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in {"http", "https", "ws", "wss"}
+            and urlsplit(url).hostname != "127.0.0.1"
+        ]
+
+
+def watch_page(page: Page) -> PageWatch:
+    """Start recording ``page``'s requests and errors."""
+    watch = PageWatch()
+    page.on("request", lambda request: watch.requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: watch.errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: watch.errors.append(f"uncaught: {error}"))
+    return watch
+
+
+@pytest.fixture
+def page_watch(page: Page) -> PageWatch:
+    """Requests and errors of the test's page."""
+    return watch_page(page)
+
+
+def route_scripted_engine(page_or_context: Any, settings: dict[str, Any] | None = None) -> None:
+    """Serve the scripted engine where the page loads WebLLM; optionally steer it."""
+    body = SCRIPTED_ENGINE.read_text()
+
+    def fulfil(route: Route) -> None:
+        if "?real" in route.request.url:
+            route.continue_()
+        else:
+            route.fulfill(body=body, content_type="text/javascript")
+
+    page_or_context.route(WEBLLM_MODULE, fulfil)
+    if settings:
+        import json
+
+        page_or_context.add_init_script(f"globalThis.__scriptedEngine = {json.dumps(settings)};")
+
+
+@pytest.fixture
+def scripted_page(page: Page) -> Page:
+    """The test's page with the scripted engine in place of WebLLM."""
+    route_scripted_engine(page)
+    return page
+
+
+def wait_ready(page: Page, timeout: float = 60_000) -> None:
+    """Wait until Python reports ready (or an error, which the test then sees)."""
+    page.wait_for_selector("#status[data-state=ready], #status[data-state=error]", timeout=timeout)

@@ -1,0 +1,120 @@
+"""The page boots offline from our server and reports what WebGPU can do."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, BrowserType, Page, expect
+
+from tests.e2e.conftest import PageWatch, route_scripted_engine, wait_ready, watch_page
+from tests.support.browser import launch_options
+from tests.support.live_server import LiveServer
+
+
+def test_shell_is_visible_before_python(page: Page, live_server: LiveServer) -> None:
+    """The HTML shell (header, chat area, status) is there without any JS running."""
+    page.route("**/runtime/**", lambda route: route.abort())
+    page.goto(live_server.url)
+    expect(page.locator("header h1")).to_have_text("Character Chat")
+    expect(page.locator("#chat .skeleton")).to_be_visible()
+    expect(page.locator("#status")).to_have_attribute("data-state", "booting")
+    expect(page.locator("#status")).to_contain_text("Loading")
+
+
+def test_boots_with_no_external_requests_and_reports_swiftshader(
+    page: Page, page_watch: PageWatch, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url)
+    wait_ready(page)
+    expect(page.locator("#status")).to_have_attribute("data-state", "ready")
+    badge = page.locator("#gpu-badge")
+    expect(badge).to_have_attribute("data-webgpu", "adapter")
+    expect(badge).to_contain_text("swiftshader")
+    expect(badge).to_have_attribute("data-f16", "no")
+    expect(page.locator("#gpu-panel")).to_contain_text("shader-f16 missing")
+    assert page_watch.requests, "the page made no request at all"
+    assert page_watch.external_requests() == []
+    assert page_watch.errors == []
+
+
+def test_python_reads_the_real_webllm_model_list(page: Page, live_server: LiveServer) -> None:
+    """Python imports the real WebLLM module through [js_modules.main] and counts its models."""
+    page.goto(live_server.url)
+    wait_ready(page)
+    count = int(page.locator("#status").get_attribute("data-models") or 0)
+    in_js = page.evaluate(
+        "async () => (await import('/runtime/web-llm/index.js')).prebuiltAppConfig.model_list.length"
+    )
+    assert count > 0
+    assert count == in_js
+
+
+def test_served_wheel_imports_offline(page: Page, live_server: LiveServer) -> None:
+    """markdown-it-py, installed by micropip from our server, renders the welcome text."""
+    page.goto(live_server.url)
+    wait_ready(page)
+    welcome = page.locator("#chat .message.system")
+    expect(welcome.locator("strong")).to_have_count(1)
+    expect(welcome.locator("em")).to_have_count(1)
+    assert "**" not in welcome.inner_text()
+
+
+def test_no_webgpu_adapter_shows_guidance(
+    browser_type: BrowserType, live_server: LiveServer
+) -> None:
+    """Chromium without --enable-unsafe-webgpu grants no adapter: guidance, no crash."""
+    browser: Browser = browser_type.launch(**launch_options(webgpu=False))
+    try:
+        page = browser.new_page()
+        watch = watch_page(page)
+        page.goto(live_server.url)
+        wait_ready(page)
+        expect(page.locator("#status")).to_have_attribute("data-state", "ready")
+        expect(page.locator("#gpu-badge")).to_have_attribute("data-webgpu", "no-adapter")
+        panel = page.locator("#gpu-panel")
+        expect(panel).to_contain_text("WebGPU unavailable")
+        expect(panel.locator(".guidance")).to_contain_text("hardware acceleration")
+        assert watch.errors == []
+        assert watch.external_requests() == []
+    finally:
+        browser.close()
+
+
+def test_missing_navigator_gpu_on_ios_shows_safari_flag_steps(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """No ``navigator.gpu`` on an iOS 18 user agent: the Safari feature-flag steps."""
+    context = browser.new_context(
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        viewport={"width": 390, "height": 844},
+    )
+    context.add_init_script("delete Navigator.prototype.gpu;")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url)
+        wait_ready(page)
+        expect(page.locator("#gpu-badge")).to_have_attribute("data-webgpu", "no-api")
+        guidance = page.locator("#gpu-panel .guidance")
+        expect(guidance).to_contain_text("Settings > Safari > Advanced > Feature Flags")
+    finally:
+        context.close()
+
+
+def test_korean_browser_gets_korean_shell(browser: Browser, live_server: LiveServer) -> None:
+    context = browser.new_context(locale="ko-KR")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url)
+        wait_ready(page)
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
+        expect(page.locator("#status")).to_have_text("준비됨")
+    finally:
+        context.close()
+
+
+def test_app_boots_with_the_scripted_engine(page: Page, live_server: LiveServer) -> None:
+    """The scripted engine re-exports the real model list, so the app cannot tell."""
+    route_scripted_engine(page)
+    page.goto(live_server.url)
+    wait_ready(page)
+    expect(page.locator("#status")).to_have_attribute("data-state", "ready")
+    assert page.evaluate("async () => (await import('/runtime/web-llm/index.js')).__scripted")
