@@ -10,6 +10,9 @@ LANGUAGES = ("en", "ko")
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app.title": {"en": "Character Chat", "ko": "캐릭터 채팅"},
+    "app.language": {"en": "Language", "ko": "언어"},
+    "chat.message_label": {"en": "Message", "ko": "메시지"},
+    "chat.conversation": {"en": "Conversation", "ko": "대화"},
     "status.booting": {"en": "Loading the Python runtime…", "ko": "파이썬 런타임을 불러오는 중…"},
     "status.ready": {"en": "Ready", "ko": "준비됨"},
     "gpu.checking": {"en": "Checking WebGPU…", "ko": "WebGPU 확인 중…"},
@@ -74,6 +77,128 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "gpu.guide.other": {
         "en": "Open this page in a browser with WebGPU: Chrome or Edge 113+, or Safari 18+.",
         "ko": "WebGPU를 지원하는 브라우저(Chrome·Edge 113+, Safari 18+)에서 열어 주세요.",
+    },
+    "model.reason.no_webgpu": {
+        "en": "WebGPU is not available in this browser.",
+        "ko": "이 브라우저에서 WebGPU를 사용할 수 없습니다.",
+    },
+    "model.reason.needs_f16": {
+        "en": "Needs shader-f16, which this GPU lacks: pick a q4f32 variant.",
+        "ko": "이 GPU에 없는 shader-f16이 필요합니다. q4f32 버전을 고르세요.",
+    },
+    "model.reason.buffer": {
+        "en": "Needs larger GPU buffers than this adapter allows.",
+        "ko": "이 어댑터가 허용하는 것보다 큰 GPU 버퍼가 필요합니다.",
+    },
+    "model.reason.vram": {
+        "en": "Likely needs more memory than this device has.",
+        "ko": "이 기기의 메모리보다 많이 필요할 가능성이 큽니다.",
+    },
+    "model.recommended": {"en": "Recommended", "ko": "추천"},
+    "model.cached": {"en": "Downloaded", "ko": "다운로드됨"},
+    "model.vram": {"en": "≈{gb} GB GPU memory", "ko": "GPU 메모리 약 {gb}GB"},
+    "model.choose": {"en": "Choose a model", "ko": "모델 선택"},
+    "model.none": {"en": "No model loaded", "ko": "불러온 모델 없음"},
+    "model.load": {"en": "Load", "ko": "불러오기"},
+    "model.loaded": {"en": "Loaded: {model}", "ko": "불러옴: {model}"},
+    "model.loading": {"en": "Loading {model}…", "ko": "{model} 불러오는 중…"},
+    "model.progress": {
+        "en": "{percent}% · {detail} · {elapsed}s",
+        "ko": "{percent}% · {detail} · {elapsed}초",
+    },
+    "model.progress.download": {"en": "downloading {mb} MB", "ko": "{mb}MB 다운로드"},
+    "model.progress.shards": {
+        "en": "downloading part {done} of {total}",
+        "ko": "{total}개 중 {done}번째 파일 다운로드",
+    },
+    "model.progress.cache": {"en": "loading from this device", "ko": "기기에서 불러오는 중"},
+    "model.progress.init": {"en": "preparing the GPU", "ko": "GPU 준비 중"},
+    "model.progress.done": {"en": "ready", "ko": "준비 완료"},
+    "model.cancel": {"en": "Cancel", "ko": "취소"},
+    "model.show_unavailable": {
+        "en": "Show models that cannot run here",
+        "ko": "실행할 수 없는 모델도 보기",
+    },
+    "model.big_download": {
+        "en": "This download (≈{need} GB) is larger than the free browser storage (≈{free} GB). "
+        "Free up space or pick a smaller model.",
+        "ko": "이 다운로드(약 {need}GB)가 브라우저 저장 공간 여유분(약 {free}GB)보다 큽니다. "
+        "공간을 비우거나 더 작은 모델을 고르세요.",
+    },
+    "engine.other_tab": {
+        "en": "The model is running in another tab.",
+        "ko": "모델이 다른 탭에서 실행 중입니다.",
+    },
+    "engine.use_here": {"en": "Use it here", "ko": "여기서 사용"},
+    "engine.moved": {
+        "en": "The model moved to another tab.",
+        "ko": "모델이 다른 탭으로 옮겨졌습니다.",
+    },
+    "engine.error.no_webgpu": {
+        "en": "This browser cannot run models: WebGPU is unavailable. See the note above.",
+        "ko": "이 브라우저는 모델을 실행할 수 없습니다(WebGPU 없음). 위 안내를 확인하세요.",
+    },
+    "engine.error.needs_f16": {
+        "en": "This model needs shader-f16, which your GPU lacks. Choose a q4f32 model instead.",
+        "ko": "이 모델은 GPU에 없는 shader-f16이 필요합니다. q4f32 모델을 고르세요.",
+    },
+    "engine.error.out_of_memory": {
+        "en": "The GPU ran out of memory. Close other GPU-heavy tabs or choose a smaller model.",
+        "ko": "GPU 메모리가 부족합니다. GPU를 많이 쓰는 탭을 닫거나 더 작은 모델을 고르세요.",
+    },
+    "engine.error.device_lost": {
+        "en": "The GPU stopped responding (device lost). Load the model again; if it repeats, "
+        "reload the page.",
+        "ko": "GPU 응답이 끊겼습니다(device lost). 모델을 다시 불러오고, 반복되면 페이지를 "
+        "새로고침하세요.",
+    },
+    "engine.error.offline_not_cached": {
+        "en": "You are offline and this model is not downloaded yet. Connect to the internet "
+        "to download it, or choose a model marked Downloaded.",
+        "ko": "오프라인이며 이 모델은 아직 다운로드되지 않았습니다. 인터넷에 연결해 "
+        "다운로드하거나 다운로드된 모델을 고르세요.",
+    },
+    "engine.error.fetch_failed": {
+        "en": "Could not download the model files. Check your connection (or the mirror "
+        "setting) and try again.",
+        "ko": "모델 파일을 다운로드하지 못했습니다. 연결(또는 미러 설정)을 확인하고 다시 시도하세요.",
+    },
+    "engine.error.quota_exceeded": {
+        "en": "Browser storage is full. Delete downloaded models in Storage, then try again.",
+        "ko": "브라우저 저장 공간이 가득 찼습니다. 저장소에서 다운로드한 모델을 지우고 다시 시도하세요.",
+    },
+    "engine.error.context_too_long": {
+        "en": "The conversation is too long for the model. Start a new chat or delete old messages.",
+        "ko": "대화가 모델에 비해 너무 깁니다. 새 채팅을 시작하거나 오래된 메시지를 지우세요.",
+    },
+    "engine.error.bad_model_lib": {
+        "en": "The model library could not be loaded. Check that its URL points at a .wasm file.",
+        "ko": "모델 라이브러리를 불러오지 못했습니다. URL이 .wasm 파일을 가리키는지 확인하세요.",
+    },
+    "engine.error.cancelled": {"en": "Loading was cancelled.", "ko": "불러오기를 취소했습니다."},
+    "engine.error.unknown": {
+        "en": "Something went wrong in the model engine ({detail}). Try again.",
+        "ko": "모델 엔진에서 문제가 생겼습니다({detail}). 다시 시도하세요.",
+    },
+    "engine.stats": {
+        "en": "{decode} tok/s · prefill {prefill} tok/s · {tokens} tokens",
+        "ko": "{decode} 토큰/초 · 프리필 {prefill} 토큰/초 · {tokens} 토큰",
+    },
+    "storage.title": {"en": "Storage", "ko": "저장소"},
+    "storage.usage": {
+        "en": "Using {used} GB of {quota} GB available to this site",
+        "ko": "이 사이트에 허용된 {quota}GB 중 {used}GB 사용 중",
+    },
+    "storage.delete": {"en": "Delete", "ko": "삭제"},
+    "storage.delete_all": {"en": "Delete all models", "ko": "모든 모델 삭제"},
+    "storage.empty": {"en": "No models downloaded yet.", "ko": "다운로드한 모델이 없습니다."},
+    "storage.backend": {"en": "Cache backend", "ko": "캐시 방식"},
+    "chat.send": {"en": "Send", "ko": "보내기"},
+    "chat.stop": {"en": "Stop", "ko": "중지"},
+    "chat.placeholder": {"en": "Write a message…", "ko": "메시지를 입력하세요…"},
+    "chat.placeholder_no_model": {
+        "en": "Load a model to start chatting",
+        "ko": "채팅하려면 모델을 불러오세요",
     },
     "error.boot": {
         "en": "The app failed to start: {reason}. Reload the page to try again.",

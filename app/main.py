@@ -1,4 +1,4 @@
-"""The page's entry point: fill in the shell, check WebGPU, report ready.
+"""The page's entry point: fill in the shell, check WebGPU, start the controller.
 
 Browser modules are imported inside :func:`main` so CPython can import this module in tests.
 """
@@ -22,21 +22,25 @@ WELCOME = {
 async def main() -> None:
     """Boot the app; any failure becomes a readable status line, never a stack trace."""
     from pyscript import window
+    from pyscript.js_modules import webllm
 
+    from app.browser.controller import Controller
     from app.browser.gpu_probe import probe_gpu
     from app.browser.shell import Shell
 
-    shell = Shell(pick_language(list(window.navigator.languages or [])))
+    saved = window.localStorage.getItem("chat.lang")
+    shell = Shell(pick_language([str(saved)] if saved else list(window.navigator.languages or [])))
     try:
         shell.status("gpu.checking", "checking")
         report = await probe_gpu()
         platform = detect_platform(
             str(window.navigator.userAgent), max_touch_points=int(window.navigator.maxTouchPoints)
         )
-        shell.show_gpu(report, guidance_key(report, platform))
+        guidance = guidance_key(report, platform)
+        shell.show_gpu(report, guidance)
         shell.welcome(render_markdown(WELCOME[shell.lang]))
-        from pyscript.js_modules import webllm
-
+        controller = Controller(shell, report, guidance)
+        await controller.start()
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         shell.status("error.boot", "error", reason=str(exc) or type(exc).__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyscript import web
+from pyscript import document, web
 
 from app.i18n import translate
 
@@ -23,9 +23,27 @@ class Shell:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        self._status: tuple[str, str, dict[str, object]] = ("status.booting", "booting", {})
+        self.apply_language(lang)
+
+    def apply_language(self, lang: str) -> None:
+        """Translate every ``data-i18n`` text and ``data-i18n-aria-label`` in the page."""
+        self.lang = lang
         web.page.html.setAttribute("lang", lang)
         web.page.title = translate("app.title", lang)
-        web.page["app-title"].textContent = translate("app.title", lang)
+        for node in document.querySelectorAll("[data-i18n]"):
+            node.textContent = translate(str(node.getAttribute("data-i18n")), lang)
+        for node in document.querySelectorAll("[data-i18n-aria-label]"):
+            label = translate(str(node.getAttribute("data-i18n-aria-label")), lang)
+            node.setAttribute("aria-label", label)
+            if node.hasAttribute("title"):
+                node.setAttribute("title", label)
+        picker = document.getElementById("language")
+        picker.value = lang
+        picker.removeAttribute("disabled")
+        key, state, values = self._status
+        if state != "booting":
+            self.status(key, state, **values)
 
     def t(self, key: str, **values: object) -> str:
         """Shorthand for the catalogue in this shell's language."""
@@ -33,6 +51,7 @@ class Shell:
 
     def status(self, key: str, state: str, **values: object) -> None:
         """Set the status line's text and its ``data-state``."""
+        self._status = (key, state, values)
         element = web.page["status"]
         element.textContent = self.t(key, **values)
         element.setAttribute("data-state", state)
@@ -56,7 +75,7 @@ class Shell:
             lines = [f16] + ([self.t("gpu.software")] if report.is_fallback else [])
             panel.innerHTML = ""
             panel.append(*(web.p(line) for line in lines))
-            panel.classes.add("info")
+            panel.className = "notice info"
         else:
             badge.textContent = self.t("gpu.unavailable")
             reason = self.t("gpu.no_api" if report.state.value == "no-api" else "gpu.no_adapter")
@@ -65,7 +84,7 @@ class Shell:
                 children.append(web.p(self.t(guidance_key), classes=["guidance"]))
             panel.innerHTML = ""
             panel.append(*children)
-            panel.classes.add("warning")
+            panel.className = "notice warning"
         panel.removeAttribute("hidden")
 
     def welcome(self, html: str) -> None:

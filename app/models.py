@@ -1,0 +1,578 @@
+"""The chat's domain records: characters, chat sessions and messages with swipes.
+
+Plain frozen dataclasses with ``to_dict``/``from_dict`` for IndexedDB storage and for export and
+import. ``to_dict`` gives JSON-ready dicts (snake_case keys, lists not tuples); ``from_dict``
+fills missing keys with defaults, so records stored by an older version still load, and raises
+:class:`ModelError` for a value of the wrong type. Records are immutable: the "change" methods
+return a new record (``dataclasses.replace``), never modify one in place. Do not mutate their list
+or dict fields either; they may be shared between a record and its successor.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "Character",
+    "ChatSession",
+    "Message",
+    "ModelError",
+    "Role",
+    "builtin_characters",
+    "new_id",
+    "now_iso",
+]
+
+Role = Literal["user", "assistant", "system"]
+_ROLES: tuple[Role, ...] = ("user", "assistant", "system")
+
+
+class ModelError(ValueError):
+    """A stored record that cannot be read back: a field has the wrong type or value."""
+
+
+def new_id() -> str:
+    """A fresh random UUID string (also the server's ``clientSessionId``/``clientMessageId``)."""
+    return str(uuid.uuid4())
+
+
+def now_iso() -> str:
+    """The current UTC time as JavaScript writes it: ``2025-01-31T12:00:00.000Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- reading stored dicts ---------------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ModelError(f"{key} must be text, not {type(value).__name__}")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ModelError(f"{key} must be true or false, not {type(value).__name__}")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModelError(f"{key} must be a whole number, not {type(value).__name__}")
+    return value
+
+
+def _texts(data: Mapping[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ModelError(f"{key} must be a list of texts")
+    return list(value)
+
+
+def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ModelError(f"{key} must be an object, not {type(value).__name__}")
+    return copy.deepcopy(value)
+
+
+def _require_mapping(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        raise ModelError(f"a stored {what} must be an object, not {type(data).__name__}")
+    return data
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Character:
+    """A character the user chats with: the Character Card V2 fields plus our bookkeeping."""
+
+    id: str
+    """Random UUID; a built-in character has a fixed one."""
+    name: str
+    avatar: str = ""
+    """A ``data:image/...;base64,`` URL, or empty for the generated placeholder."""
+    description: str = ""
+    personality: str = ""
+    scenario: str = ""
+    first_mes: str = ""
+    """The character's opening message (the chat's first assistant message)."""
+    mes_example: str = ""
+    """Example dialogue: ``<START>`` blocks of ``{{user}}:``/``{{char}}:`` lines."""
+    creator_notes: str = ""
+    """For people reading the card; never part of a prompt."""
+    system_prompt: str = ""
+    """Replaces the app's system prompt when set; ``{{original}}`` stands for the app's one."""
+    post_history_instructions: str = ""
+    """Instructions placed after the history; ``{{original}}`` stands for the app's ones."""
+    alternate_greetings: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    creator: str = ""
+    character_version: str = ""
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """The card's ``data.extensions``, kept verbatim for export."""
+    card_extra: dict[str, Any] = field(default_factory=dict)
+    """Other ``data`` fields of an imported card (``character_book``, V3-only fields), verbatim."""
+    builtin: bool = False
+    """Shipped with the app; recreated on every start, so not exported or deleted."""
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def new(cls, name: str, *, now: str | None = None, **fields: Any) -> Character:
+        """A new character with a fresh id and both timestamps set to ``now``."""
+        stamp = now or now_iso()
+        return cls(id=new_id(), name=name, created_at=stamp, updated_at=stamp, **fields)
+
+    @property
+    def greetings(self) -> list[str]:
+        """``first_mes`` then the non-empty alternate greetings (the first message's swipes)."""
+        found = [self.first_mes] if self.first_mes.strip() else []
+        return found + [text for text in self.alternate_greetings if text.strip()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy of every field."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "avatar": self.avatar,
+            "description": self.description,
+            "personality": self.personality,
+            "scenario": self.scenario,
+            "first_mes": self.first_mes,
+            "mes_example": self.mes_example,
+            "creator_notes": self.creator_notes,
+            "system_prompt": self.system_prompt,
+            "post_history_instructions": self.post_history_instructions,
+            "alternate_greetings": list(self.alternate_greetings),
+            "tags": list(self.tags),
+            "creator": self.creator,
+            "character_version": self.character_version,
+            "extensions": copy.deepcopy(self.extensions),
+            "card_extra": copy.deepcopy(self.card_extra),
+            "builtin": self.builtin,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Character:
+        """The character stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
+        data = _require_mapping(data, "character")
+        return cls(
+            id=_text(data, "id") or new_id(),
+            name=_text(data, "name"),
+            avatar=_text(data, "avatar"),
+            description=_text(data, "description"),
+            personality=_text(data, "personality"),
+            scenario=_text(data, "scenario"),
+            first_mes=_text(data, "first_mes"),
+            mes_example=_text(data, "mes_example"),
+            creator_notes=_text(data, "creator_notes"),
+            system_prompt=_text(data, "system_prompt"),
+            post_history_instructions=_text(data, "post_history_instructions"),
+            alternate_greetings=_texts(data, "alternate_greetings"),
+            tags=_texts(data, "tags"),
+            creator=_text(data, "creator"),
+            character_version=_text(data, "character_version"),
+            extensions=_object(data, "extensions"),
+            card_extra=_object(data, "card_extra"),
+            builtin=_flag(data, "builtin"),
+            created_at=_text(data, "created_at"),
+            updated_at=_text(data, "updated_at"),
+        )
+
+
+@dataclass(frozen=True)
+class ChatSession:
+    """One conversation with one character (the server's ``clientSessionId`` is ``id``)."""
+
+    id: str
+    character_id: str
+    title: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+    model_id: str = ""
+    """The model the session last generated with."""
+    thinking_enabled: bool = False
+    """Whether Qwen3-style models may reason (``<think>``) before replying."""
+    user_name: str = ""
+    """What ``{{user}}`` becomes in this chat; empty means the app-wide default."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Per-session overrides of the generation settings (``temperature``, ``reply_length``...)."""
+
+    @classmethod
+    def new(
+        cls, character_id: str, *, title: str = "", now: str | None = None, **fields: Any
+    ) -> ChatSession:
+        """A new session with a fresh id and both timestamps set to ``now``."""
+        stamp = now or now_iso()
+        return cls(
+            id=new_id(),
+            character_id=character_id,
+            title=title,
+            created_at=stamp,
+            updated_at=stamp,
+            **fields,
+        )
+
+    def touched(self, now: str | None = None) -> ChatSession:
+        """This session with ``updated_at`` moved to ``now``."""
+        return replace(self, updated_at=now or now_iso())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy of every field."""
+        return {
+            "id": self.id,
+            "character_id": self.character_id,
+            "title": self.title,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "model_id": self.model_id,
+            "thinking_enabled": self.thinking_enabled,
+            "user_name": self.user_name,
+            "settings": copy.deepcopy(self.settings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChatSession:
+        """The session stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
+        data = _require_mapping(data, "chat session")
+        session_id = _text(data, "id")
+        if not session_id:
+            raise ModelError("a stored chat session has no id")
+        return cls(
+            id=session_id,
+            character_id=_text(data, "character_id"),
+            title=_text(data, "title"),
+            created_at=_text(data, "created_at"),
+            updated_at=_text(data, "updated_at"),
+            model_id=_text(data, "model_id"),
+            thinking_enabled=_flag(data, "thinking_enabled"),
+            user_name=_text(data, "user_name"),
+            settings=_object(data, "settings"),
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a chat. An assistant turn may have several versions ("swipes").
+
+    ``swipes[i]`` is a version of the content and ``reasoning[i]`` the model's thinking for it
+    (``""`` when none); ``swipe_index`` picks the version shown and sent. ``id`` is the server's
+    ``clientMessageId`` for the first version; see :meth:`client_message_id` for the others.
+    """
+
+    id: str
+    session_id: str
+    role: Role
+    swipes: list[str] = field(default_factory=lambda: [""])
+    swipe_index: int = 0
+    reasoning: list[str] = field(default_factory=lambda: [""])
+    seq: int = 0
+    """Position in the session, from 0; the server orders by it."""
+    created_at: str = ""
+    stats: dict[str, Any] | None = None
+    """Generation stats of the shown version (tokens, speed), as the engine reported them."""
+
+    def __post_init__(self) -> None:
+        if self.role not in _ROLES:
+            raise ModelError(f"role must be one of {', '.join(_ROLES)}, not {self.role!r}")
+        if not self.swipes:
+            raise ModelError("a message needs at least one version of its content")
+        if not 0 <= self.swipe_index < len(self.swipes):
+            raise ModelError(f"swipe_index {self.swipe_index} is outside 0..{len(self.swipes) - 1}")
+        if len(self.reasoning) != len(self.swipes):
+            # Older records or callers that ignore reasoning: pad or cut to one per swipe.
+            fitted = (list(self.reasoning) + [""] * len(self.swipes))[: len(self.swipes)]
+            object.__setattr__(self, "reasoning", fitted)
+
+    @classmethod
+    def new(
+        cls,
+        session_id: str,
+        role: Role,
+        content: str,
+        *,
+        seq: int,
+        reasoning: str = "",
+        now: str | None = None,
+        stats: dict[str, Any] | None = None,
+    ) -> Message:
+        """A new single-version message with a fresh id."""
+        return cls(
+            id=new_id(),
+            session_id=session_id,
+            role=role,
+            swipes=[content],
+            reasoning=[reasoning],
+            seq=seq,
+            created_at=now or now_iso(),
+            stats=stats,
+        )
+
+    @property
+    def content(self) -> str:
+        """The version shown and sent to the model."""
+        return self.swipes[self.swipe_index]
+
+    @property
+    def current_reasoning(self) -> str:
+        """The thinking behind the shown version (``""`` when none)."""
+        return self.reasoning[self.swipe_index]
+
+    @property
+    def swipe_count(self) -> int:
+        return len(self.swipes)
+
+    def client_message_id(self, swipe_index: int | None = None) -> str:
+        """The log's ``clientMessageId`` for a version: ``id`` for the first, a stable UUID5 after.
+
+        The server refuses a known id with different content (409), so each regenerated
+        version is logged under its own id, derived from ``id`` so a replay finds it again.
+        """
+        index = self.swipe_index if swipe_index is None else swipe_index
+        if index == 0:
+            return self.id
+        try:
+            namespace = uuid.UUID(self.id)
+        except ValueError:
+            namespace = uuid.uuid5(uuid.NAMESPACE_URL, self.id)
+        return str(uuid.uuid5(namespace, f"swipe:{index}"))
+
+    def with_swipe(
+        self, content: str, *, reasoning: str = "", stats: dict[str, Any] | None = None
+    ) -> Message:
+        """This message with a new version appended and shown (after "regenerate")."""
+        return replace(
+            self,
+            swipes=[*self.swipes, content],
+            reasoning=[*self.reasoning, reasoning],
+            swipe_index=len(self.swipes),
+            stats=stats,
+        )
+
+    def flipped(self, step: int) -> Message:
+        """This message showing the version ``step`` away, clamped to the first and last."""
+        index = min(max(self.swipe_index + step, 0), len(self.swipes) - 1)
+        return self if index == self.swipe_index else replace(self, swipe_index=index)
+
+    def selecting(self, index: int) -> Message:
+        """This message showing version ``index``, clamped to the versions that exist."""
+        return self.flipped(index - self.swipe_index)
+
+    def edited(self, content: str, *, reasoning: str | None = None) -> Message:
+        """This message with the shown version's text replaced (reasoning kept unless given)."""
+        swipes = list(self.swipes)
+        swipes[self.swipe_index] = content
+        thoughts = list(self.reasoning)
+        if reasoning is not None:
+            thoughts[self.swipe_index] = reasoning
+        return replace(self, swipes=swipes, reasoning=thoughts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy of every field."""
+        return {
+            "id": self.id,
+            "session_id": self.session_id,
+            "role": self.role,
+            "swipes": list(self.swipes),
+            "swipe_index": self.swipe_index,
+            "reasoning": list(self.reasoning),
+            "seq": self.seq,
+            "created_at": self.created_at,
+            "stats": copy.deepcopy(self.stats),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """The message stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
+        data = _require_mapping(data, "message")
+        message_id = _text(data, "id")
+        if not message_id:
+            raise ModelError("a stored message has no id")
+        role = _text(data, "role")
+        if role not in _ROLES:
+            raise ModelError(f"role must be one of {', '.join(_ROLES)}, not {role!r}")
+        swipes = _texts(data, "swipes")
+        if not swipes and "content" in data:  # a flat {role, content} record
+            swipes = [_text(data, "content")]
+        stats = data.get("stats")
+        if stats is not None and not isinstance(stats, dict):
+            raise ModelError(f"stats must be an object, not {type(stats).__name__}")
+        return cls(
+            id=message_id,
+            session_id=_text(data, "session_id"),
+            role=role,
+            swipes=swipes or [""],
+            swipe_index=_int(data, "swipe_index"),
+            reasoning=_texts(data, "reasoning"),
+            seq=_int(data, "seq"),
+            created_at=_text(data, "created_at"),
+            stats=copy.deepcopy(stats),
+        )
+
+
+# --- built-in characters ----------------------------------------------------------------------
+
+_BUILTIN_NAMESPACE = uuid.UUID("6f3b8e52-3c1a-4d0e-9a57-0c2f1b7d9e41")
+_BUILTIN_STAMP = "2025-01-01T00:00:00.000Z"
+
+
+def _builtin(slug: str, **fields: Any) -> Character:
+    return Character(
+        id=str(uuid.uuid5(_BUILTIN_NAMESPACE, slug)),
+        builtin=True,
+        creator="Character Chat",
+        character_version="1.0",
+        created_at=_BUILTIN_STAMP,
+        updated_at=_BUILTIN_STAMP,
+        **fields,
+    )
+
+
+def builtin_characters() -> list[Character]:
+    """The characters the app ships with (fixed ids, so storage never duplicates them)."""
+    return [
+        _builtin(
+            "navigator-ilse",
+            name="Ilse Marrow",
+            description=(
+                "{{char}} is the navigator of the Lantern Moth, a patched-up sky-ship that "
+                "carries mail and odd cargo between floating islands. She is in her thirties, "
+                "wears brass goggles pushed into wind-tangled hair, and keeps her charts in a "
+                "leather tube she never lets out of reach. She reads weather the way other people "
+                "read faces and has a private, slightly superstitious respect for the wind."
+            ),
+            personality=(
+                "dry-humoured, calm under pressure, precise, secretly sentimental about old maps, "
+                "impatient with people who ignore a falling barometer"
+            ),
+            scenario=(
+                "{{user}} has just signed on as the ship's newest deckhand. The Lantern Moth is "
+                "two days out from port, crossing the Glass Reach, where storms come up fast."
+            ),
+            first_mes=(
+                "*The chart table creaks as the ship leans into a gust. Ilse doesn't look up from "
+                "the map she is pinning flat with a compass and a half-finished mug of coffee.*\n\n"
+                "You must be the new hand. Good timing. See that smear of grey to the north? "
+                "That's weather with opinions. Hold this corner down and tell me what the "
+                "barometer says. Out loud, please. The wind likes to hear it."
+            ),
+            alternate_greetings=[
+                "*Night watch. The deck lamps are hooded, and Ilse is lying on her back by the "
+                "mast, counting stars through a brass sextant.*\n\nCan't sleep either? Come and "
+                "lie down. I'll show you how to find home from up here, in case you ever need to."
+            ],
+            mes_example=(
+                "<START>\n"
+                "{{user}}: Are we lost?\n"
+                "{{char}}: Lost? No. We are *precisely* somewhere I have never been before. "
+                "That's different. *She taps the chart.* Give me ten minutes and a clear patch of "
+                "sky.\n"
+                "<START>\n"
+                "{{user}}: Why do you talk to the wind?\n"
+                "{{char}}: *A faint smile.* Because it answers, if you're patient. Usually with "
+                "a downdraft."
+            ),
+            creator_notes="A calm adventure companion. Works well for exploration and banter.",
+            tags=["adventure", "fantasy", "sky-ship"],
+        ),
+        _builtin(
+            "tea-shop-haneul",
+            name="Haneul",
+            description=(
+                "{{char}} runs Steeped, a narrow tea shop at the end of a rainy alley, with "
+                "shelves of tins labelled in tidy handwriting and a cat named Barley who sleeps "
+                "on the till. He is in his late twenties, left an office job to do this, and has "
+                "never regretted it. He remembers what every regular drinks and how they take it."
+            ),
+            personality=(
+                "warm, unhurried, gently teasing, a good listener, fond of small rituals, "
+                "opinionated about water temperature"
+            ),
+            scenario=(
+                "It is a quiet, rainy evening just before closing. {{user}} has stepped into "
+                "Steeped to get out of the rain."
+            ),
+            first_mes=(
+                "*The bell above the door gives a soft jingle. Haneul looks up from the kettle, "
+                "takes in your damp sleeves, and is already reaching for a cup.*\n\n"
+                "Caught you too, did it? Sit anywhere; Barley won't mind. Something warm and calm, "
+                "or something that'll wake you up? I'll choose, if you'd rather not."
+            ),
+            alternate_greetings=[
+                "*It's the morning rush, if three customers can be called a rush. Haneul waves "
+                "you over with a tea scoop.*\n\nYou look like a person who needs a recommendation. "
+                "Tell me about your day so far in three words."
+            ],
+            mes_example=(
+                "<START>\n"
+                "{{user}}: What do you recommend?\n"
+                "{{char}}: For a night like this? Roasted barley tea. Nutty, no caffeine, tastes "
+                "like a blanket. *He pours carefully, steam curling up between you.*\n"
+                "<START>\n"
+                "{{user}}: I had a rough day.\n"
+                "{{char}}: Then it's on the house. *He slides the cup over.* You don't have to "
+                "talk about it. But if you want to, I'm not going anywhere until the pot is empty."
+            ),
+            creator_notes="A cosy slice-of-life character for relaxed conversation.",
+            tags=["slice of life", "cosy", "tea"],
+        ),
+        _builtin(
+            "study-buddy-juno",
+            name="Juno",
+            description=(
+                "{{char}} is a university student studying biology who runs an informal study "
+                "group in the library's third-floor corner. She explains things with doodles and "
+                "analogies, believes every subject becomes interesting once you find the right "
+                "question, and keeps a timer for work-and-break cycles."
+            ),
+            personality=(
+                "encouraging, curious, organised, honest when she doesn't know something, "
+                "celebrates small wins, steers chats back to the work with good humour"
+            ),
+            scenario=(
+                "{{user}} has joined Juno's study session. Exams are two weeks away, and "
+                "{{user}} can bring any subject they need help with."
+            ),
+            first_mes=(
+                "*Juno scoots her stack of notes aside to make room and sets a little tomato-shaped "
+                "timer on the table.*\n\nHey, welcome! Twenty-five minutes of focus, then a five "
+                "minute break. That's the deal. So, what are we tackling first? Tell me the topic "
+                "and what part feels the foggiest."
+            ),
+            mes_example=(
+                "<START>\n"
+                "{{user}}: I don't get recursion.\n"
+                "{{char}}: Okay, picture a set of nesting dolls. To open the biggest one, you "
+                "open it and then do *the exact same thing* to the one inside, until you reach "
+                "the tiny solid doll. That tiny one is your base case. Want to try writing one "
+                "together?\n"
+                "<START>\n"
+                "{{user}}: Can we take a break?\n"
+                "{{char}}: *Checks the timer.* Four minutes early, but you earned it. Stretch, "
+                "water, and then tell me one thing you remember from the last page."
+            ),
+            creator_notes="A study companion; good for explanations and quizzes.",
+            tags=["study", "helpful", "modern"],
+        ),
+    ]
