@@ -5,18 +5,12 @@ Browser modules are imported inside :func:`main` so CPython can import this modu
 
 from __future__ import annotations
 
+import random
+
 from app.gpu import detect_platform, guidance_key
 from app.i18n import pick_language
-from app.markdown import render_markdown
 
-__all__ = ["WELCOME", "main"]
-
-WELCOME = {
-    "en": "**Welcome.** Your characters talk through a language model that runs *on this "
-    "device*, on its GPU. Nothing you write is sent anywhere for inference.",
-    "ko": "**환영합니다.** 캐릭터는 *이 기기의 GPU*에서 실행되는 언어 모델로 대화합니다. "
-    "추론을 위해 어디에도 전송되지 않습니다.",
-}
+__all__ = ["main"]
 
 
 async def main() -> None:
@@ -24,9 +18,18 @@ async def main() -> None:
     from pyscript import window
     from pyscript.js_modules import webllm
 
+    from app.browser.account_panel import AccountPanel
+    from app.browser.chat_controller import ChatController
     from app.browser.controller import Controller
     from app.browser.gpu_probe import probe_gpu
+    from app.browser.http import FetchTransport
+    from app.browser.idb import open_database
+    from app.browser.settings_panel import SettingsPanel
     from app.browser.shell import Shell
+    from app.browser.sync_runtime import SyncRuntime
+    from app.outbox import SyncWorker, SystemClock
+    from app.storage.chat_repo import ChatRepository
+    from app.storage.outbox_store import OutboxDbStore
 
     saved = window.localStorage.getItem("chat.lang")
     shell = Shell(pick_language([str(saved)] if saved else list(window.navigator.languages or [])))
@@ -38,9 +41,25 @@ async def main() -> None:
         )
         guidance = guidance_key(report, platform)
         shell.show_gpu(report, guidance)
-        shell.welcome(render_markdown(WELCOME[shell.lang]))
         controller = Controller(shell, report, guidance)
+        db, db_problem = await open_database()
+        if db_problem:
+            window.console.warn(
+                f"IndexedDB unavailable, history lasts only for this tab: {db_problem}"
+            )
+        repo = ChatRepository(db)
+        worker = SyncWorker(
+            OutboxDbStore(db), FetchTransport(), SystemClock(), random.Random(), paused=True
+        )
+        # ``account`` is bound before the runtime first reports (runtime.start() below).
+        runtime = SyncRuntime(worker, on_state=lambda state: account.show_state(state))
+        account = AccountPanel(shell.t, runtime)
+        controller.chat = ChatController(controller, repo, on_enqueued=runtime.notify_enqueued)
+        SettingsPanel(shell.t, repo, controller.chat.start)
         await controller.start()
+        await controller.chat.start()
+        runtime.start()
+        await account.start()
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         shell.status("error.boot", "error", reason=str(exc) or type(exc).__name__)

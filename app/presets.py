@@ -110,22 +110,35 @@ def needs_f16(record: Mapping[str, Any]) -> bool:
     return bool(_F16.search(str(record.get("model_id", ""))))
 
 
-_ARTIFACT_HOSTS = ("https://huggingface.co", "https://raw.githubusercontent.com")
+_HF_HOST = "https://huggingface.co/"
+_GITHUB_RAW = re.compile(r"^https://raw\.githubusercontent\.com/([^/]+)/([^/]+)/([^/]+)/(.+)$")
 
 
 def apply_mirror(url: str, mirror: str) -> str:
-    """Point a Hugging Face / GitHub raw URL at ``mirror``, keeping the path (and file names)."""
+    """Point an artifact URL at ``mirror`` in Hugging Face layout, keeping file names.
+
+    ``huggingface.co/<o>/<r>/...`` → ``<mirror>/<o>/<r>/...`` and GitHub raw
+    ``<o>/<r>/<branch>/<path>`` → ``<mirror>/<o>/<r>/resolve/<branch>/<path>``, so one host
+    laid out like Hugging Face serves every artifact (see tools/mlc/README.md).
+    """
     if not mirror:
         return url
-    for host in _ARTIFACT_HOSTS:
-        if url.startswith(host + "/"):
-            return mirror.rstrip("/") + url[len(host) :]
+    base = mirror.rstrip("/")
+    if url.startswith(_HF_HOST):
+        return f"{base}/{url[len(_HF_HOST) :]}"
+    github = _GITHUB_RAW.match(url)
+    if github:
+        owner, repo, branch, path = github.groups()
+        return f"{base}/{owner}/{repo}/resolve/{branch}/{path}"
     return url
 
 
 def _absolute(url: str, origin: str) -> str:
-    """Local libs (``/webllm-model-libs/x.wasm``) become absolute: WebLLM needs full URLs."""
-    if urlsplit(url).scheme:
+    """Local libs (``/webllm-model-libs/x.wasm``) become absolute: WebLLM needs full URLs.
+
+    With no ``origin`` (the server validating a presets file) the URL stays as written.
+    """
+    if urlsplit(url).scheme or not origin:
         return url
     return urljoin(origin.rstrip("/") + "/", url)
 

@@ -6,13 +6,12 @@ model_choice, engine_errors, progress) that are unit-tested under CPython.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyscript import window
+from pyscript import fetch, window
 from pyscript.js_modules import webllm
 
 from app.browser import storage
-from app.browser.chat_view import ChatView, StreamingReply
 from app.browser.dom import by_id, element, on, spawn
 from app.browser.engine import Engine
 from app.browser.engine_lock import EngineLock
@@ -22,8 +21,11 @@ from app.browser.shell import Shell
 from app.engine_errors import EngineError, ErrorKind
 from app.gpu import GpuReport
 from app.model_choice import assess_models, recommend
-from app.presets import CACHE_BACKENDS, build_app_config
+from app.presets import CACHE_BACKENDS, CUSTOM_PRESETS, build_app_config
 from app.progress import LoadProgress
+
+if TYPE_CHECKING:
+    from app.browser.chat_controller import ChatController
 
 __all__ = ["Controller"]
 
@@ -44,18 +46,18 @@ class Controller:
         self.t = shell.t
         self.report = report
         self.guidance = guidance
-        self.history: list[dict[str, str]] = []
-        self.reply: StreamingReply | None = None
+        self.chat: ChatController | None = None
         self.loading_model: str | None = None
         self.confirmed_big: str | None = None
         self._waiting_for_lock = False
         self.device_memory = to_py(getattr(window.navigator, "deviceMemory", None))
         backend = _pref(PREF_CACHE) or "cache"
         self.cache_backend = backend if backend in CACHE_BACKENDS else "cache"
+        self.mirror = ""
+        self.extra_presets: list[dict[str, Any]] = []
         self.app_config = self._build_config()
         self.engine = Engine(self.app_config, self._on_progress)
         self.lock = EngineLock(self._release_requested)
-        self.chat = ChatView(self.t)
         self.models = ModelPanel(self.t, self.pick_model, self.cancel_load)
         self._wire()
 
@@ -64,13 +66,34 @@ class Controller:
     def _build_config(self) -> dict[str, Any]:
         prebuilt = to_py(webllm.prebuiltAppConfig.model_list) or []
         return build_app_config(
-            prebuilt, cache_backend=self.cache_backend, origin=str(window.location.origin)
+            prebuilt,
+            [*CUSTOM_PRESETS, *self.extra_presets],
+            mirror=self.mirror,
+            cache_backend=self.cache_backend,
+            origin=str(window.location.origin),
         )
 
+    async def _load_server_presets(self) -> None:
+        """Custom presets and the mirror from ``/model-presets.json`` (optional, may be offline)."""
+        try:
+            response = await fetch("/model-presets.json")
+            data = await response.json() if response.ok else {}
+        except Exception:  # noqa: BLE001 - offline or no server: the built-in presets remain
+            return
+        self.mirror = str(data.get("mirrorBaseUrl") or "")
+        self.extra_presets = [p for p in data.get("presets") or [] if isinstance(p, dict)]
+        problems = data.get("errors") or []
+        if problems:
+            self.models.warn(
+                "; ".join(
+                    self.t("model.preset_refused", index=p.get("index"), reason=p.get("message"))
+                    for p in problems
+                )
+            )
+        self.app_config = self._build_config()
+        self.engine.app_config = self.app_config
+
     def _wire(self) -> None:
-        on(by_id("composer"), "submit", self._on_submit, prevent=True)
-        on(by_id("stop"), "click", lambda _evt: self.stop())
-        on(by_id("prompt"), "keydown", self._on_key)
         on(by_id("storage-button"), "click", lambda _evt: self.open_storage())
         on(by_id("delete-all"), "click", lambda _evt: self.delete_all())
         on(by_id("cache-backend"), "change", self._on_backend)
@@ -81,6 +104,7 @@ class Controller:
         """After boot: list models, show whether another tab runs the engine."""
         if self.report.usable:
             self.engine.prepare()
+        await self._load_server_presets()
         await self.refresh_models()
         if await self._held_elsewhere():
             self._show_other_tab()
@@ -242,72 +266,24 @@ class Controller:
     def _hide_banner(self) -> None:
         by_id("engine-banner").hidden = True
 
-    # -- chat -----------------------------------------------------------------------------
+    # -- chat hooks -------------------------------------------------------------------------
 
     def _set_composer(self, *, enabled: bool) -> None:
         prompt = by_id("prompt")
         prompt.disabled = not enabled
         by_id("send").disabled = not enabled
         prompt.placeholder = self.t("chat.placeholder" if enabled else "chat.placeholder_no_model")
+        if self.chat is not None:
+            self.chat.update_thinking_switch()
 
-    def _on_key(self, event: Any) -> None:
-        if event.key == "Enter" and not event.shiftKey and not event.isComposing:
-            event.preventDefault()
-            by_id("composer").requestSubmit()
-        elif event.key == "Escape":
-            self.stop()
-
-    async def _on_submit(self, _event: Any) -> None:
-        prompt = by_id("prompt")
-        text = str(prompt.value).strip()
-        if not text or self.reply is not None or not self.engine.ready:
-            return
-        prompt.value = ""
-        await self.send(text)
-
-    async def send(self, text: str) -> None:
-        """Show the user's message and stream the reply."""
-        if len(self.history) == 0:
-            self.chat.clear()
-        self.history.append({"role": "user", "content": text})
-        self.chat.add("user", text, markdown=False)
-        reply = self.chat.start_reply()
-        self.reply = reply
-        by_id("send").hidden = True
-        by_id("stop").hidden = False
-        state, stats = "done", ""
-        try:
-            async for batch in self.engine.stream(list(self.history), {"temperature": 0.8}):
-                reply.append(batch.text)
-                if batch.done:
-                    state = "stopped" if batch.finish == "abort" else "done"
-                    stats = self._stats(batch.usage)
-        except EngineError as error:
-            state = "error"
-            self._show_error(error, retry=None)
-        finally:
-            self.reply = None
-            by_id("send").hidden = False
-            by_id("stop").hidden = True
-        reply.finish(stats=stats, state=state)
-        if reply.text:
-            self.history.append({"role": "assistant", "content": reply.text})
-
-    def _stats(self, usage: dict[str, Any] | None) -> str:
-        if not usage:
-            return ""
-        extra = usage.get("extra") or {}
-        return self.t(
-            "engine.stats",
-            decode=f"{float(extra.get('decode_tokens_per_s') or 0):.1f}",
-            prefill=f"{float(extra.get('prefill_tokens_per_s') or 0):.1f}",
-            tokens=int(usage.get("completion_tokens") or 0),
-        )
+    def show_engine_error(self, error: EngineError) -> None:
+        """An error while generating (the reply's partial text is kept)."""
+        self._show_error(error, retry=None)
 
     def stop(self) -> None:
-        """Stop the reply being generated; the partial text stays."""
-        if self.reply is not None:
-            self.engine.stop()
+        """Stop a reply in progress (before the engine moves to another tab)."""
+        if self.chat is not None:
+            self.chat.stop()
 
     def _on_language(self, _event: Any) -> None:
         lang = str(by_id("language").value)
@@ -316,11 +292,9 @@ class Controller:
         self.shell.show_gpu(self.report, self.guidance)
         self.models.relabel()
         self._set_composer(enabled=self.engine.ready)
-        if not self.history:
-            from app.main import WELCOME
-            from app.markdown import render_markdown
-
-            self.shell.welcome(render_markdown(WELCOME[lang]))
+        if self.chat is not None:
+            self.chat.relabel()
+            spawn(self.chat.render_sidebar())
 
     # -- storage panel --------------------------------------------------------------------
 

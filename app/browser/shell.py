@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyscript import document, web
+from pyscript import document, web, window
 
+from app.browser.dom import on
 from app.i18n import translate
 
 if TYPE_CHECKING:
@@ -72,10 +73,19 @@ class Shell:
             adapter = self.t("gpu.adapter", description=report.description or "WebGPU")
             badge.textContent = adapter
             badge.setAttribute("title", f16)
-            lines = [f16] + ([self.t("gpu.software")] if report.is_fallback else [])
+            lines = ([] if report.has_f16 else [f16]) + (
+                [self.t("gpu.software")] if report.is_fallback else []
+            )
             panel.innerHTML = ""
             panel.append(*(web.p(line) for line in lines))
             panel.className = "notice info"
+            if not lines or window.sessionStorage.getItem("gpu-notice-dismissed"):
+                panel.setAttribute("hidden", "")
+                return
+            close = web.button("×", classes=["dismiss"], type="button")
+            close.setAttribute("aria-label", self.t("app.close"))
+            on(close, "click", lambda _e: self._dismiss_gpu_notice())
+            panel.append(close)
         else:
             badge.textContent = self.t("gpu.unavailable")
             reason = self.t("gpu.no_api" if report.state.value == "no-api" else "gpu.no_adapter")
@@ -87,7 +97,6 @@ class Shell:
             panel.className = "notice warning"
         panel.removeAttribute("hidden")
 
-    def welcome(self, html: str) -> None:
-        """Replace the loading skeleton with the (already sanitised) welcome text."""
-        chat = web.page["chat"]
-        chat.innerHTML = f'<article class="message system">{html}</article>'
+    def _dismiss_gpu_notice(self) -> None:
+        window.sessionStorage.setItem("gpu-notice-dismissed", "1")
+        web.page["gpu-panel"].setAttribute("hidden", "")

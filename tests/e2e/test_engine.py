@@ -76,6 +76,7 @@ def test_load_shows_progress_to_100_then_streams_token_by_token(
     page.evaluate(RECORD_REPLY_LENGTHS)
     page.fill("#prompt", "Hello")
     page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(2)  # the greeting, then the reply
     reply = page.locator(".message.assistant").last
     expect(reply).to_have_attribute("data-state", "done", timeout=20_000)
     lengths = page.evaluate("window.__lengths")
@@ -85,7 +86,7 @@ def test_load_shows_progress_to_100_then_streams_token_by_token(
         "Hello! I am a scripted engine. This reply streams one token at a time."
     )
     expect(reply.locator(".stats")).to_contain_text("tok/s")
-    assert page.locator(".message.user").last.inner_text() == "Hello"
+    assert page.locator(".message.user .content").last.inner_text() == "Hello"
     assert watch.errors == []
 
 
@@ -97,6 +98,7 @@ def test_stop_keeps_the_partial_reply(context: BrowserContext, live_server: Live
     expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
     page.fill("#prompt", "Tell me a long story")
     page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(2)
     reply = page.locator(".message.assistant").last
     expect(reply.locator(".content")).to_contain_text("word5")
     page.click("#stop")
@@ -110,12 +112,15 @@ def test_stop_keeps_the_partial_reply(context: BrowserContext, live_server: Live
     # Escape stops too, and the conversation carries on after a stop.
     page.fill("#prompt", "again")
     page.keyboard.press("Enter")
-    expect(page.locator(".message.assistant").nth(1).locator(".content")).to_contain_text("word3")
+    expect(page.locator(".message.assistant")).to_have_count(3)
+    second = page.locator(".message.assistant").last
+    expect(second.locator(".content")).to_contain_text("word3")
     page.keyboard.press("Escape")
-    expect(page.locator(".message.assistant").nth(1)).to_have_attribute("data-state", "stopped")
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "stopped")
     sent = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages")
-    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
-    assert sent[1]["content"].strip() == text
+    assert [m["role"] for m in sent][-3:] == ["user", "assistant", "user"]
+    assert sent[0]["role"] == "system"
+    assert sent[-2]["content"].strip() == text
 
 
 @pytest.mark.parametrize(
@@ -145,7 +150,11 @@ def test_load_errors_are_explained_and_the_app_recovers(
     expect(banner).to_be_hidden()
     page.fill("#prompt", "still there?")
     page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(2)
     expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "done")
+    expect(page.locator(".message.assistant").last.locator(".content")).to_contain_text(
+        "scripted engine"
+    )
     assert not [e for e in watch.errors if e.startswith("uncaught")]
 
 

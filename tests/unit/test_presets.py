@@ -123,6 +123,18 @@ def test_lib_url_with_query_string_is_fine() -> None:
     assert validate_lib_url("https://h.example/lib.wasm?download=1").endswith("download=1")
 
 
+def test_server_side_validation_keeps_local_paths() -> None:
+    record = parse_preset(
+        {
+            "model_id": "Mine",
+            "model": "https://huggingface.co/me/Mine",
+            "model_lib": "/webllm-model-libs/m.wasm",
+        },
+        origin="",
+    )
+    assert record["model_lib"] == "/webllm-model-libs/m.wasm"
+
+
 def test_preset_urls_are_normalised_and_local_libs_made_absolute() -> None:
     record = parse_preset(
         {
@@ -181,6 +193,11 @@ def test_mirror_rewrites_hosts_and_keeps_paths() -> None:
     assert qwen["model"] == "https://models.example/mirror/mlc-ai/Qwen3-30B-A3B-q4f16_1-MLC"
     assert qwen["model_lib"].endswith(
         "/gwak2837/webllm-model-libs/resolve/main/Qwen3-30B-A3B-q4f16_1-ctx40k_cs2k-webgpu.wasm"
+    )
+    llama = next(r for r in config["model_list"] if r["model_id"].startswith("Llama"))
+    assert llama["model_lib"] == (
+        "https://models.example/mirror/mlc-ai/binary-mlc-llm-libs/resolve/main/"
+        "web-llm-models/v0_2_86/base/Llama-3.2-1B-Instruct-q4f32_1_cs1k-webgpu.wasm"
     )
     assert apply_mirror("http://127.0.0.1/webllm-model-libs/a.wasm", "https://m") == (
         "http://127.0.0.1/webllm-model-libs/a.wasm"

@@ -1,0 +1,181 @@
+"""One chat message in the DOM, with its actions: swipes, regenerate, edit, delete.
+
+Model output is untrusted: replies are rendered as sanitised markdown, reasoning as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.browser.dom import element, on
+from app.markdown import render_markdown
+from app.models import Message
+
+__all__ = ["MessageActions", "StreamingReply", "render_message"]
+
+Translate = Callable[..., str]
+
+
+class MessageActions:
+    """Callbacks the controller gives each message (by message id)."""
+
+    def __init__(
+        self,
+        flip: Callable[[str, int], Any],
+        regenerate: Callable[[str], Any],
+        edit: Callable[[str, str], Any],
+        delete: Callable[[str], Any],
+    ) -> None:
+        self.flip, self.regenerate, self.edit, self.delete = flip, regenerate, edit, delete
+
+
+def _button(label: str, cls: str, handler: Callable[[Any], Any], **attrs: str) -> Any:
+    button = element("button", label, classes=("msg-action", cls), type="button", **attrs)
+    on(button, "click", handler)
+    return button
+
+
+def _thinking(t: Translate, reasoning: str, *, live: bool) -> Any:
+    details = element("details", classes=("thinking",), data_live="yes" if live else "no")
+    details.appendChild(element("summary", t("chat.thinking_now" if live else "chat.thought")))
+    body = element("div", classes=("thinking-text",))
+    body.textContent = reasoning
+    details.appendChild(body)
+    return details
+
+
+def render_message(
+    message: Message,
+    t: Translate,
+    actions: MessageActions,
+    *,
+    speaker: str,
+    avatar: str,
+    is_last: bool,
+    busy: bool,
+) -> Any:
+    """An ``<article>`` for ``message``; ``is_last`` enables regenerate on the last reply."""
+    node = element(
+        "article",
+        classes=("message", message.role),
+        data_role=message.role,
+        data_id=message.id,
+        data_state="stopped" if message.stats and message.stats.get("stopped") else "done",
+        data_swipe=f"{message.swipe_index + 1}/{message.swipe_count}",
+    )
+    head = element("div", classes=("msg-head",))
+    if message.role == "assistant" and avatar:
+        head.appendChild(element("img", classes=("avatar", "tiny"), src=avatar, alt=""))
+    head.appendChild(element("span", speaker, classes=("speaker",)))
+    node.appendChild(head)
+    if message.role == "assistant" and message.current_reasoning:
+        node.appendChild(_thinking(t, message.current_reasoning, live=False))
+    body = element("div", classes=("content",))
+    if message.role == "assistant":
+        body.innerHTML = render_markdown(message.content)
+    else:
+        body.textContent = message.content
+    node.appendChild(body)
+
+    bar = element("div", classes=("msg-actions",))
+    if message.swipe_count > 1:
+        nav = element("span", classes=("swipes",))
+        nav.appendChild(
+            _button(
+                "‹", "prev", lambda _e: actions.flip(message.id, -1), aria_label=t("chat.previous")
+            )
+        )
+        nav.appendChild(
+            element(
+                "span", f"{message.swipe_index + 1}/{message.swipe_count}", classes=("swipe-count",)
+            )
+        )
+        nav.appendChild(
+            _button("›", "next", lambda _e: actions.flip(message.id, 1), aria_label=t("chat.next"))
+        )
+        bar.appendChild(nav)
+    if not busy:
+        if message.role == "assistant" and is_last:
+            bar.appendChild(
+                _button(
+                    t("chat.regenerate"), "regenerate", lambda _e: actions.regenerate(message.id)
+                )
+            )
+        bar.appendChild(
+            _button(t("chat.edit"), "edit", lambda _e: _start_edit(node, body, message, t, actions))
+        )
+        bar.appendChild(_button(t("chat.delete"), "delete", lambda _e: actions.delete(message.id)))
+    if message.stats and message.role == "assistant":
+        bar.appendChild(element("span", str(message.stats.get("label", "")), classes=("stats",)))
+    node.appendChild(bar)
+    return node
+
+
+def _start_edit(
+    node: Any, body: Any, message: Message, t: Translate, actions: MessageActions
+) -> None:
+    """Swap the text for a textarea with Save / Cancel."""
+    editor = element("div", classes=("editor",))
+    area = element("textarea", classes=("edit-text",), rows="4", aria_label=t("chat.edit"))
+    area.value = message.content
+    editor.appendChild(area)
+    row = element("div", classes=("editor-actions",))
+    row.appendChild(
+        _button(t("chat.cancel"), "cancel-edit", lambda _e: node.replaceChild(body, editor))
+    )
+    row.appendChild(
+        _button(t("chat.save"), "save-edit", lambda _e: actions.edit(message.id, str(area.value)))
+    )
+    editor.appendChild(row)
+    node.replaceChild(editor, body)
+    area.focus()
+
+
+class StreamingReply:
+    """A reply being written: reasoning in a collapsed box, the answer as plain text until done."""
+
+    def __init__(self, t: Translate, *, speaker: str, avatar: str) -> None:
+        self.t = t
+        self.node = element(
+            "article",
+            classes=("message", "assistant"),
+            data_role="assistant",
+            data_state="streaming",
+        )
+        head = element("div", classes=("msg-head",))
+        if avatar:
+            head.appendChild(element("img", classes=("avatar", "tiny"), src=avatar, alt=""))
+        head.appendChild(element("span", speaker, classes=("speaker",)))
+        self.node.appendChild(head)
+        self._thinking: Any = None
+        self._reasoning_node: Any = None
+        self.body = element("div", classes=("content",))
+        self.node.appendChild(self.body)
+        from pyscript import document
+
+        self._answer = self.body.appendChild(document.createTextNode(""))
+
+    def add(self, reasoning: str, answer: str) -> None:
+        """What this frame brought (one DOM write per part, however many tokens)."""
+        if reasoning:
+            if self._thinking is None:
+                self._thinking = _thinking(self.t, "", live=True)
+                self.node.insertBefore(self._thinking, self.body)
+                self._reasoning_node = self._thinking.querySelector(".thinking-text")
+            self._reasoning_node.appendChild(_text(reasoning))
+        if answer:
+            if self._thinking is not None and self._thinking.getAttribute("data-live") == "yes":
+                self._thinking.setAttribute("data-live", "no")
+                self._thinking.querySelector("summary").textContent = self.t("chat.thought")
+            self._answer.appendData(answer)
+
+    def finish(self, state: str) -> None:
+        """Mark the end (``done``, ``stopped`` or ``error``); the controller re-renders it."""
+        self.node.setAttribute("data-state", state)
+
+
+def _text(value: str) -> Any:
+    from pyscript import document
+
+    return document.createTextNode(value)

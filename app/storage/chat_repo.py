@@ -1,0 +1,289 @@
+"""Characters, chat sessions, messages and settings on the app's :class:`Database`.
+
+The chat UI's only way to its history. It reads and writes the model records
+(``app.models``) as their ``to_dict`` forms, and keeps the promises the UI relies on:
+
+- ``save_messages`` writes the messages, the touched session and their outbox entries in one
+  transaction, so a message is never shown as sent without its log entry (DESIGN.md §3);
+- deletes cascade (character -> sessions -> messages) in one transaction, and never touch the
+  outbox: logs already queued are still sent (deleting a chat here is not deleting it there);
+- ``import_all`` checks the whole file before writing anything, then writes it in one
+  transaction, so a bad file changes nothing.
+
+Deletes read what to delete, then write; a message another tab adds in between survives as an
+orphan (invisible, harmless). Reads see what each store holds at the time of the read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from app.models import Character, ChatSession, Message, ModelError, now_iso
+from app.storage.database import CHARACTERS, MESSAGES, SESSIONS, SETTINGS
+from app.storage.outbox_store import outbox_adds
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from app.outbox.entries import Entry
+    from app.storage.database import Database
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "ChatRepository",
+    "ImportSummary",
+    "StorageImportError",
+]
+
+EXPORT_FORMAT = "character-chat-export"
+"""The ``format`` field of an export file."""
+EXPORT_VERSION = 1
+"""The newest export ``version`` this code reads and the one it writes."""
+
+
+_Record = TypeVar("_Record", Character, ChatSession, Message)
+
+
+class StorageImportError(ValueError):
+    """An import file that cannot be imported; the message says where and why. Nothing was
+    written."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """How many records an import wrote (new or overwritten)."""
+
+    characters: int
+    sessions: int
+    messages: int
+    settings: int = 0
+
+
+def _json_safe(value: Any, where: str) -> None:
+    """Settings must be JSON data (they are exported as JSON and stored as structured clones)."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise StorageImportError(f"{where} must be a finite number")
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _json_safe(item, f"{where}[{index}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise StorageImportError(f"{where} has a key that is not text")
+            _json_safe(item, f"{where}.{key}")
+        return
+    raise StorageImportError(f"{where} is not JSON data ({type(value).__name__})")
+
+
+class ChatRepository:
+    """The chat history and settings (see the module docstring for the guarantees)."""
+
+    def __init__(self, db: Database, *, now: Callable[[], str] = now_iso) -> None:
+        self.db = db
+        self._now = now
+
+    # -- characters ---------------------------------------------------------------------------
+
+    async def list_characters(self) -> list[Character]:
+        """Every character, by name (case-insensitive), then id."""
+        characters = [Character.from_dict(data) for data in await self.db.get_all(CHARACTERS)]
+        characters.sort(key=lambda c: (c.name.casefold(), c.id))
+        return characters
+
+    async def get_character(self, character_id: str) -> Character | None:
+        """One character, or ``None``."""
+        data = await self.db.get(CHARACTERS, character_id)
+        return Character.from_dict(data) if data is not None else None
+
+    async def save_character(self, character: Character) -> None:
+        """Insert or overwrite a character."""
+        await self.db.write(puts=[(CHARACTERS, character.to_dict())])
+
+    async def delete_character(self, character_id: str) -> None:
+        """Delete a character with its sessions and their messages (not their outbox entries)."""
+        sessions = await self.db.get_all(SESSIONS, index="characterId", value=character_id)
+        deletes = [(CHARACTERS, character_id)]
+        for session in sessions:
+            deletes += await self._session_deletes(session["id"])
+        await self.db.write(deletes=deletes)
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    async def list_sessions(self, character_id: str | None = None) -> list[ChatSession]:
+        """Sessions (of one character, or all), most recently updated first."""
+        if character_id is None:
+            records = await self.db.get_all(SESSIONS)
+        else:
+            records = await self.db.get_all(SESSIONS, index="characterId", value=character_id)
+        sessions = [ChatSession.from_dict(data) for data in records]
+        sessions.sort(key=lambda s: s.id)
+        sessions.sort(key=lambda s: s.updated_at, reverse=True)
+        return sessions
+
+    async def get_session(self, session_id: str) -> ChatSession | None:
+        """One session, or ``None``."""
+        data = await self.db.get(SESSIONS, session_id)
+        return ChatSession.from_dict(data) if data is not None else None
+
+    async def save_session(self, session: ChatSession) -> None:
+        """Insert or overwrite a session."""
+        await self.db.write(puts=[(SESSIONS, session.to_dict())])
+
+    async def delete_session(self, session_id: str) -> None:
+        """Delete a session and its messages (not their outbox entries)."""
+        await self.db.write(deletes=await self._session_deletes(session_id))
+
+    async def _session_deletes(self, session_id: str) -> list[tuple[str, str]]:
+        messages = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
+        return [(SESSIONS, session_id)] + [(MESSAGES, data["id"]) for data in messages]
+
+    # -- messages -----------------------------------------------------------------------------
+
+    async def list_messages(self, session_id: str) -> list[Message]:
+        """A session's messages by ``seq`` (then creation time, then id)."""
+        records = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
+        messages = [Message.from_dict(data) for data in records]
+        messages.sort(key=lambda m: (m.seq, m.created_at, m.id))
+        return messages
+
+    async def next_seq(self, session_id: str) -> int:
+        """The ``seq`` for a session's next message: one past the highest, 0 when empty."""
+        records = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
+        seqs = [data.get("seq") for data in records]
+        return max((s + 1 for s in seqs if isinstance(s, int)), default=0)
+
+    async def save_messages(
+        self,
+        messages: Sequence[Message],
+        *,
+        session: ChatSession | None = None,
+        outbox: Sequence[Entry] = (),
+    ) -> list[str]:
+        """Write messages, the session (e.g. ``touched()``) and outbox entries in ONE
+        transaction; return the outbox keys added (an entry already queued is left alone)."""
+        puts = [(MESSAGES, message.to_dict()) for message in messages]
+        if session is not None:
+            puts.append((SESSIONS, session.to_dict()))
+        return await self.db.write(puts=puts, adds=outbox_adds(outbox))
+
+    async def delete_message(self, message_id: str) -> None:
+        """Delete one message (not its outbox entry)."""
+        await self.db.write(deletes=[(MESSAGES, message_id)])
+
+    # -- settings -----------------------------------------------------------------------------
+
+    async def get_setting(self, key: str, default: Any = None) -> Any:
+        """A stored setting, or ``default``."""
+        data = await self.db.get(SETTINGS, key)
+        return data.get("value", default) if data is not None else default
+
+    async def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON-ready setting."""
+        await self.db.write(puts=[(SETTINGS, {"key": key, "value": value})])
+
+    async def all_settings(self) -> dict[str, Any]:
+        """Every setting by key."""
+        return {data["key"]: data.get("value") for data in await self.db.get_all(SETTINGS)}
+
+    # -- export and import --------------------------------------------------------------------
+
+    async def export_all(self) -> dict[str, Any]:
+        """Everything the user made, as one JSON-ready dict (no outbox, no built-in characters:
+        those are recreated on every start)."""
+        characters = [c.to_dict() for c in await self.list_characters() if not c.builtin]
+        sessions = [
+            ChatSession.from_dict(data).to_dict() for data in await self.db.get_all(SESSIONS)
+        ]
+        messages = [Message.from_dict(data) for data in await self.db.get_all(MESSAGES)]
+        messages.sort(key=lambda m: (m.session_id, m.seq, m.created_at, m.id))
+        return {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exportedAt": self._now(),
+            "characters": characters,
+            "sessions": sessions,
+            "messages": [m.to_dict() for m in messages],
+            "settings": await self.all_settings(),
+        }
+
+    async def import_all(self, data: Any) -> ImportSummary:
+        """Merge an export into the database by id (existing ids are overwritten).
+
+        Everything is checked first; any problem raises :class:`StorageImportError` naming the
+        record and field, and nothing is written. Then one transaction writes it all. Imported
+        messages are history, not new logs: they are not queued for the server.
+        """
+        if not isinstance(data, dict):
+            raise StorageImportError("The file is not a Character Chat export (not an object).")
+        if data.get("format") != EXPORT_FORMAT:
+            raise StorageImportError("The file is not a Character Chat export (wrong format).")
+        version = data.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise StorageImportError("The export has no valid version number.")
+        if version > EXPORT_VERSION:
+            raise StorageImportError(
+                f"The export is version {version}; this app reads up to {EXPORT_VERSION}. "
+                "Update the app first."
+            )
+        characters = _records(data, "characters", Character.from_dict)
+        sessions = _records(data, "sessions", ChatSession.from_dict)
+        messages = _records(data, "messages", Message.from_dict)
+        settings = data.get("settings", {})
+        if settings is None:
+            settings = {}
+        if not isinstance(settings, dict):
+            raise StorageImportError("settings must be an object.")
+        _json_safe(settings, "settings")
+        known = {s.id for s in sessions}
+        for index, message in enumerate(messages):
+            if message.session_id not in known:
+                if await self.db.get(SESSIONS, message.session_id) is None:
+                    raise StorageImportError(
+                        f"messages[{index}]: its chat session {message.session_id!r} is neither "
+                        "in the file nor on this device."
+                    )
+                known.add(message.session_id)
+        puts = (
+            [(CHARACTERS, c.to_dict()) for c in characters]
+            + [(SESSIONS, s.to_dict()) for s in sessions]
+            + [(MESSAGES, m.to_dict()) for m in messages]
+            + [(SETTINGS, {"key": key, "value": value}) for key, value in settings.items()]
+        )
+        if puts:
+            await self.db.write(puts=puts)
+        return ImportSummary(len(characters), len(sessions), len(messages), len(settings))
+
+
+def _records(
+    data: Mapping[str, Any], name: str, read: Callable[[Mapping[str, Any]], _Record]
+) -> list[_Record]:
+    """Read one list of the export, naming the first bad record; ids must be unique."""
+    raw = data.get(name, [])
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise StorageImportError(f"{name} must be a list.")
+    records: list[_Record] = []
+    for index, item in enumerate(raw):
+        try:
+            records.append(read(item))
+        except (ModelError, TypeError) as exc:
+            raise StorageImportError(f"{name}[{index}]: {exc}.") from exc
+    _unique(name, (record.id for record in records))
+    return records
+
+
+def _unique(name: str, ids: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for record_id in ids:
+        if record_id in seen:
+            raise StorageImportError(f"{name}: the id {record_id!r} appears twice.")
+        seen.add(record_id)

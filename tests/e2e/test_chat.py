@@ -1,0 +1,271 @@
+"""Character chat from the user's side, with the scripted engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from app.cards import card_data, read_card_file, write_png_card
+from app.models import Character
+from tests.e2e.conftest import route_scripted_engine, wait_ready, watch_page
+from tests.support.live_server import LiveServer
+
+MODEL = "Qwen3-0.6B-q4f32_1-MLC"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture
+def context(browser: Browser) -> Any:
+    context = browser.new_context(viewport={"width": 1200, "height": 820})
+    yield context
+    context.close()
+
+
+def open_app(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    return page
+
+
+def load_model(page: Page) -> None:
+    page.click("#model-button")
+    page.click(f"#model-list li[data-model='{MODEL}'] button.load")
+    expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+
+
+def steer(page: Page, **settings: Any) -> None:
+    page.evaluate("s => Object.assign(globalThis.__scriptedEngine ??= {}, s)", settings)
+
+
+def say(page: Page, text: str, replies_expected: int) -> None:
+    page.fill("#prompt", text)
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(replies_expected)
+    expect(page.locator(".message.assistant").last).not_to_have_attribute("data-state", "streaming")
+
+
+def test_create_chat_stop_regenerate_swipe_edit_delete_and_reload(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(
+        context, {"reply": "*waves* Hello, traveller!", "tokenDelayMs": 5, "loadSteps": 2}
+    )
+    page = open_app(context, live_server.url)
+    watch = watch_page(page)
+    expect(page.locator("#character-list li")).to_have_count(3)  # the built-in characters
+
+    page.click("#new-character")
+    form = page.locator("#character-form")
+    form.locator("[name=name]").fill("Mira")
+    form.locator("[name=description]").fill("{{char}} is a lighthouse keeper.")
+    form.locator("[name=first_mes]").fill("*lifts the lantern* Who goes there?")
+    form.locator("[name=alternate_greetings]").fill("Ahoy!\n---\nStorm's coming.")
+    form.locator("button[value=save]").click()
+    expect(page.locator("#chat-name")).to_have_text("Mira")
+    greeting = page.locator(".message.assistant").first
+    expect(greeting.locator(".content")).to_contain_text("Who goes there?")
+    expect(greeting).to_have_attribute("data-swipe", "1/3")
+    greeting.locator("button.next").click()
+    expect(page.locator(".message.assistant").first.locator(".content")).to_have_text("Ahoy!")
+
+    load_model(page)
+    say(page, "Hi Mira", 2)
+    expect(page.locator(".message.assistant").last.locator(".content")).to_have_text(
+        "waves Hello, traveller!"
+    )
+    expect(page.locator(".message.assistant").last.locator(".content em")).to_have_text("waves")
+    request = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1)")
+    assert request["messages"][0]["role"] == "system"
+    assert "Mira is a lighthouse keeper." in request["messages"][0]["content"]
+    assert request["messages"][-1] == {"role": "user", "content": "Hi Mira"}
+    assert request["messages"][-2] == {"role": "assistant", "content": "Ahoy!"}
+
+    # stop keeps the partial reply
+    steer(page, tokens=[f"part{i} " for i in range(300)], tokenDelayMs=15)
+    page.fill("#prompt", "Tell me everything")
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant").last.locator(".content")).to_contain_text("part4")
+    page.keyboard.press("Escape")
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "stopped")
+    partial = page.locator(".message.assistant").last.locator(".content").inner_text()
+    assert partial.startswith("part0") and "part299" not in partial
+
+    # regenerate keeps the earlier version as a swipe
+    steer(page, tokens=None, reply="A second answer.", tokenDelayMs=2)
+    page.locator(".message.assistant").last.locator("button.regenerate").click()
+    last = page.locator(".message.assistant").last
+    expect(last.locator(".content")).to_have_text("A second answer.")
+    expect(last).to_have_attribute("data-swipe", "2/2")
+    regen = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages")
+    assert regen[-1] == {"role": "user", "content": "Tell me everything"}
+    last.locator("button.prev").click()
+    expect(page.locator(".message.assistant").last.locator(".content")).to_contain_text("part0")
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-swipe", "1/2")
+
+    # edit the user's message, delete the first reply
+    user_message = page.locator(".message.user").first
+    user_message.locator("button.edit").click()
+    user_message.locator("textarea.edit-text").fill("Hi Mira, edited")
+    user_message.locator("button.save-edit").click()
+    expect(page.locator(".message.user").first.locator(".content")).to_have_text("Hi Mira, edited")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".message.assistant").nth(1).locator("button.delete").click()
+    expect(page.locator(".message.assistant")).to_have_count(2)
+
+    # everything survives a reload
+    before = page.locator("#chat .message .content").all_inner_texts()
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("#chat-name")).to_have_text("Mira")
+    expect(page.locator("#chat .message")).to_have_count(len(before))
+    assert page.locator("#chat .message .content").all_inner_texts() == before
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-swipe", "1/2")
+    expect(page.locator("#session-list li")).to_have_count(1)
+    expect(page.locator("#session-list .session-title")).to_have_text("Hi Mira")
+    assert watch.errors == []
+
+
+def _card_png(tmp_path: Path) -> tuple[Path, Character]:
+    character = Character.new(
+        "Captain Rook",
+        description="{{char}} commands a river barge.",
+        personality="gruff, kind",
+        first_mes="*tips hat* Welcome aboard.",
+        alternate_greetings=["Mind the rope."],
+        creator_notes="never sent to the model",
+        extensions={"depth_prompt": {"prompt": "keep it short", "depth": 4}},
+        tags=["river", "captain"],
+    )
+    path = tmp_path / "rook.png"
+    path.write_bytes(write_png_card(character))
+    return path, character
+
+
+def test_import_png_card_chat_export_and_reimport_identically(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    route_scripted_engine(context, {"reply": "Aye.", "loadSteps": 2})
+    page = open_app(context, live_server.url)
+    card_path, original = _card_png(tmp_path)
+    page.set_input_files("#card-file", str(card_path))
+    expect(page.locator("#chat-name")).to_have_text("Captain Rook")
+    expect(page.locator(".message.assistant").first.locator(".content")).to_contain_text(
+        "Welcome aboard."
+    )
+    load_model(page)
+    say(page, "Ahoy captain", 2)
+    system = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages[0].content")
+    assert "Captain Rook commands a river barge." in system
+    assert "never sent to the model" not in system
+
+    with page.expect_download() as png_download:
+        page.click("#export-png")
+    exported_png = tmp_path / "exported.png"
+    png_download.value.save_as(exported_png)
+    with page.expect_download() as json_download:
+        page.click("#export-json")
+    exported_json = tmp_path / "exported.json"
+    json_download.value.save_as(exported_json)
+
+    assert card_data(read_card_file(exported_png.read_bytes())) == card_data(original)
+    assert json.loads(exported_json.read_text())["spec"] == "chara_card_v2"
+    assert card_data(read_card_file(exported_json.read_bytes())) == card_data(original)
+
+    page.set_input_files("#card-file", str(exported_png))
+    expect(page.locator("#character-list li")).to_have_count(5)
+    expect(page.locator("#chat-name")).to_have_text("Captain Rook")
+
+
+def test_malformed_card_is_refused_and_changes_nothing(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_app(context, live_server.url)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"spec": "chara_card_v2", "data": {"description": "no name"}}')
+    page.set_input_files("#card-file", str(bad))
+    expect(page.locator("#status")).to_have_attribute("data-state", "error")
+    expect(page.locator("#status")).to_contain_text("not a character card")
+    expect(page.locator("#character-list li")).to_have_count(3)
+
+
+XSS_REPLY = "\n\n".join(
+    [
+        "<script>window.__pwned = 1</script>",
+        '<img src=x onerror="window.__pwned = 2">',
+        "[click](javascript:window.__pwned=3)",
+        "![x](javascript:window.__pwned=4)",
+        '<svg onload="window.__pwned=5"></svg>',
+        '<iframe srcdoc="<script>parent.__pwned=6</script>"></iframe>',
+        "[ref][1]\n\n[1]: javascript:window.__pwned=7",
+        '<a href="jav&#x61;script:window.__pwned=8">x</a>',
+        '<details open ontoggle="window.__pwned=9">',
+        "**bold** and `code`",
+    ]
+)
+
+
+def test_xss_in_replies_and_cards_runs_no_script(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    route_scripted_engine(context, {"reply": XSS_REPLY, "loadSteps": 2, "tokenDelayMs": 0})
+    page = open_app(context, live_server.url)
+    evil = Character.new(
+        "<img src=x onerror=window.__pwned=10>",
+        description="<script>window.__pwned=11</script>",
+        first_mes="<img src=x onerror=window.__pwned=12> [x](javascript:window.__pwned=13)",
+    )
+    path = tmp_path / "evil.png"
+    path.write_bytes(write_png_card(evil))
+    page.set_input_files("#card-file", str(path))
+    expect(page.locator("#chat-name")).to_have_text(evil.name)
+    load_model(page)
+    say(page, "<script>window.__pwned=14</script>", 2)
+    reply = page.locator(".message.assistant").last
+    expect(reply.locator(".content strong")).to_have_text("bold")
+    links = page.locator("#chat .content a")
+    for index in range(links.count()):
+        href = (links.nth(index).get_attribute("href") or "").lower()
+        assert not href.startswith(("javascript", "data", "vbscript"))
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat .content").locator("script, iframe, img, svg, details").count() == 0
+    assert page.locator("#chat-name").inner_text() == evil.name  # shown as text, not markup
+
+
+def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> None:
+    page = open_app(context, live_server.url)
+    expect(page.locator("#send")).to_have_text("Send")
+    page.select_option("#language", "ko")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.locator("#send")).to_have_text("보내기")
+    expect(page.locator("#new-chat")).to_have_text("새 채팅")
+    expect(page.locator("#model-label")).to_have_text("불러온 모델 없음")
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("#send")).to_have_text("보내기")  # the choice is remembered
+
+
+def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> None:
+    """A 390x844 phone: nothing wider than the screen; the drawer opens. Screenshots go to docs/."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    try:
+        route_scripted_engine(
+            context, {"reply": "*pours tea* Jasmine today, I think. **Sit.**", "loadSteps": 2}
+        )
+        page = open_app(context, live_server.url)
+        load_model(page)
+        say(page, "Something warm, please.", 2)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        expect(page.locator("#sidebar")).not_to_be_in_viewport()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-chat.png"))
+        page.click("#menu-button")
+        expect(page.locator("#sidebar")).to_be_in_viewport()
+        page.screenshot(path=str(SCREENSHOTS / "phone-sidebar.png"))
+    finally:
+        context.close()
