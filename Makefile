@@ -44,6 +44,8 @@ test: deps chromium
 
 bench: deps chromium
 	$(PY) tests/bench/boot.py
+	$(PY) tests/bench/ingest.py
+	$(PY) tests/bench/stream.py
 
 lint: deps
 	$(VENV)/bin/ruff check app server tools tests

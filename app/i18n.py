@@ -324,6 +324,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "outbox.failed_title": {"en": "Messages that could not be saved", "ko": "저장하지 못한 메시지"},
     "outbox.retry": {"en": "Retry", "ko": "다시 시도"},
     "outbox.discard": {"en": "Discard", "ko": "버리기"},
+    "update.available": {
+        "en": "A new version of the app is ready.",
+        "ko": "앱의 새 버전이 준비되었습니다.",
+    },
+    "update.reload": {"en": "Reload", "ko": "새로고침"},
+    "offline.cached": {
+        "en": "You are offline. Downloaded models still work here: {models}. Your messages are "
+        "saved and sent when you are back online.",
+        "ko": "오프라인입니다. 다운로드한 모델은 계속 쓸 수 있습니다: {models}. 메시지는 저장되었다가 "
+        "다시 연결되면 전송됩니다.",
+    },
+    "offline.none": {
+        "en": "You are offline and no model is downloaded yet. When you are back online, "
+        "download {model} (recommended for this device).",
+        "ko": "오프라인이며 아직 다운로드한 모델이 없습니다. 다시 연결되면 이 기기에 추천하는 "
+        "{model}을(를) 다운로드하세요.",
+    },
     "error.boot": {
         "en": "The app failed to start: {reason}. Reload the page to try again.",
         "ko": "앱을 시작하지 못했습니다: {reason}. 페이지를 새로고침해 다시 시도하세요.",

@@ -27,6 +27,7 @@ async def main() -> None:
     from app.browser.settings_panel import SettingsPanel
     from app.browser.shell import Shell
     from app.browser.sync_runtime import SyncRuntime
+    from app.browser.updates import ServiceWorkerUpdates
     from app.outbox import SyncWorker, SystemClock
     from app.storage.chat_repo import ChatRepository
     from app.storage.outbox_store import OutboxDbStore
@@ -60,6 +61,7 @@ async def main() -> None:
         await controller.chat.start()
         runtime.start()
         await account.start()
+        await ServiceWorkerUpdates(shell.t).start()
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         shell.status("error.boot", "error", reason=str(exc) or type(exc).__name__)

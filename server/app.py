@@ -9,11 +9,18 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
+from server.accounts.sessions import SECURITY_COMPONENTS, SecureCookiesMiddleware, csrf_config
+from server.api import api_router
 from server.caching import ConditionalGetMiddleware
 from server.db import bind_tables, engine_from_url
+from server.errors import exception_handlers
 from server.health import HealthController
+from server.limits import MAX_BODY_BYTES
+from server.offline import offline_routes
+from server.presets import presets_route
 from server.security import SecurityHeadersMiddleware
 from server.settings import Settings, get_settings
+from server.stores import prune_expired, store_registry
 from server.web import web_routes
 
 if TYPE_CHECKING:
@@ -40,16 +47,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if engine.engine_type == "postgres":
                 await engine.close_connection_pool()
 
+    async def prune_sessions(app: Litestar) -> None:
+        """Forget sessions that expired while the server was down."""
+        await prune_expired(app.stores)
+
     return Litestar(
-        route_handlers=[HealthController, *web_routes(settings)],
+        route_handlers=[
+            HealthController,
+            api_router(settings),
+            presets_route(settings),
+            *offline_routes(settings),
+            *web_routes(settings),
+        ],
         lifespan=[database_pool],
-        middleware=[SecurityHeadersMiddleware(settings), ConditionalGetMiddleware()],
+        on_startup=[prune_sessions],
+        middleware=[
+            SecurityHeadersMiddleware(settings),
+            ConditionalGetMiddleware(),
+            SecureCookiesMiddleware(),
+        ],
+        csrf_config=csrf_config(settings),
+        stores=store_registry(settings),
+        exception_handlers=exception_handlers(),
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="On-device character chat API",
             version="1.0.0",
             path="/schema",
             # Spec only, no HTML viewer: those load their JS from a CDN, which our CSP forbids.
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+            components=SECURITY_COMPONENTS,
         ),
         debug=False,
     )

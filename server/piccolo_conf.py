@@ -15,4 +15,4 @@ __all__ = ["APP_REGISTRY", "DB"]
 
 DB = engine_from_url(Settings.from_env().effective_database_url)
 
-APP_REGISTRY = AppRegistry(apps=[])
+APP_REGISTRY = AppRegistry(apps=["server.accounts.piccolo_app", "server.chat.piccolo_app"])

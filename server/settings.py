@@ -35,13 +35,27 @@ class Settings:
     web_dir: Path = ROOT / "web"
     """The page, CSS and the JS that must be JS."""
     app_dir: Path = ROOT / "app"
-    """The Python package that runs in Pyodide."""
+    """The Python package that runs in Pyodide (``APP_DIR``, e.g. a deployed copy)."""
     runtime_dir: Path = ROOT / "build" / "runtime"
     """Pyodide, PyScript, WebLLM and wheels assembled at setup by ``tools/vendor_runtime.py``."""
+    presets_file: Path = ROOT / "web" / "presets.json"
+    """Custom model presets served, validated, at ``/model-presets.json`` (``PRESETS_FILE``)."""
     model_libs_dir: Path = ROOT / "web" / "webllm-model-libs"
     """Locally built WebGPU model libraries, served at ``/webllm-model-libs/``."""
     extra_connect_src: tuple[str, ...] = field(default_factory=tuple)
     """More origins the page may fetch from (``CSP_CONNECT_SRC``, space separated)."""
+    secret_key: str = ""
+    """Signs CSRF tokens (``SECRET_KEY``); generated once and kept in data_dir if empty."""
+    rate_limit_per_minute: int = 120
+    """Requests per minute per user on the chat-log API (``RATE_LIMIT_PER_MINUTE``)."""
+    auth_rate_limit_per_minute: int = 20
+    """Register/login requests per minute per client address (``AUTH_RATE_LIMIT_PER_MINUTE``)."""
+    login_max_failures: int = 5
+    """Failed logins per username and address before ``429`` (``LOGIN_MAX_FAILURES``)."""
+    login_failure_window_s: int = 300
+    """How long failed logins are remembered, in seconds (``LOGIN_FAILURE_WINDOW_S``)."""
+    password_hash_profile: str = "RFC_9106_LOW_MEMORY"
+    """An ``argon2.profiles`` name for new hashes (``PASSWORD_HASH_PROFILE``); tests use CHEAPEST."""
 
     @property
     def effective_database_url(self) -> str:
@@ -60,7 +74,15 @@ class Settings:
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
             model_mirror_base_url=env.get("MODEL_MIRROR_BASE_URL", "").rstrip("/"),
+            presets_file=Path(env.get("PRESETS_FILE") or ROOT / "web" / "presets.json"),
+            app_dir=Path(env.get("APP_DIR") or ROOT / "app"),
             extra_connect_src=tuple(env.get("CSP_CONNECT_SRC", "").split()),
+            secret_key=env.get("SECRET_KEY", ""),
+            rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", "120")),
+            auth_rate_limit_per_minute=int(env.get("AUTH_RATE_LIMIT_PER_MINUTE", "20")),
+            login_max_failures=int(env.get("LOGIN_MAX_FAILURES", "5")),
+            login_failure_window_s=int(env.get("LOGIN_FAILURE_WINDOW_S", "300")),
+            password_hash_profile=env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         )
 
 

@@ -6,6 +6,7 @@ Chatting never needs an account: logs wait in the outbox (paused) until the user
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pyscript import window
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["AccountPanel"]
 
 Translate = Callable[..., str]
+_LAST_USER = "account.lastUser"
 
 
 class AccountPanel:
@@ -40,19 +42,46 @@ class AccountPanel:
         on(by_id("register"), "click", lambda _e: self._authenticate("register"))
         on(by_id("logout"), "click", lambda _e: self.logout())
         by_id("account-button").removeAttribute("disabled")
+        self._status_known = False
+        for event in ("online", "offline"):
+            on(window, event, lambda _e: self._on_connectivity())
 
     async def start(self) -> None:
         """Ask the server who we are (no error when nobody is logged in, or offline)."""
+        if not bool(window.navigator.onLine):
+            self._offline_start()
+            return
         try:
             response = await api_json("GET", "/api/v1/auth/status")
         except NetworkError:
-            self._render()
+            self._offline_start()
             return
+        self._status_known = True
         user = (response.body or {}).get("user") if response.status == 200 else None
+        self.username = str(user.get("username")) if user else None
+        self._remember()
         if user:
-            self.username = str(user.get("username"))
             await self.runtime.login()
         self._render()
+
+    def _offline_start(self) -> None:
+        """Offline: show who was signed in last; ask the server once we are back online."""
+        self._status_known = False
+        last = window.localStorage.getItem(_LAST_USER)
+        self.username = str(last) if last else None
+        self._render()
+
+    def _remember(self) -> None:
+        if self.username:
+            window.localStorage.setItem(_LAST_USER, self.username)
+        else:
+            window.localStorage.removeItem(_LAST_USER)
+
+    def _on_connectivity(self) -> None:
+        if bool(window.navigator.onLine) and not self._status_known:
+            spawn(self.start())
+        if self.state is not None:
+            self.show_state(self.state)
 
     def open(self) -> None:
         """Show the sheet (with failed entries, if any)."""
@@ -107,6 +136,8 @@ class AccountPanel:
         self._error(None)
         self.form.elements.namedItem("password").value = ""
         self.username = str((response.body or {}).get("username") or username)
+        self._status_known = True
+        self._remember()
         self._render()
         await self.runtime.login()
         self.dialog.close()
@@ -119,11 +150,15 @@ class AccountPanel:
             self._error(self.t("account.offline"))
             return
         self.username = None
+        self._remember()
         await self.runtime.logout()
         self._render()
 
     def show_state(self, state: OutboxState) -> None:
         """The header chip: synced / N waiting / offline / paused: log in / N failed."""
+        if not bool(window.navigator.onLine):
+            # Nothing is sent while offline, logged in or not (login can't be checked): say so.
+            state = replace(state, offline=True, paused=False)
         self.state = state
         key = state.summary_key()
         chip = by_id("sync-indicator")
@@ -152,7 +187,11 @@ class AccountPanel:
                 if isinstance(entry, MessageEntry)
                 else entry.client_session_id[:8]
             )
-            reason = entry.last_error.message if entry.last_error else ""
+            error = entry.last_error
+            reason = ""
+            if error:
+                fields = "; ".join(f"{field}: {message}" for field, message in error.details)
+                reason = f"{error.message} ({fields})" if fields else error.message
             text = element("span")
             text.appendChild(element("strong", what))
             text.appendChild(element("small", f" — {reason}", classes=("reason",)))

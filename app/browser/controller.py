@@ -20,7 +20,7 @@ from app.browser.model_panel import ModelPanel
 from app.browser.shell import Shell
 from app.engine_errors import EngineError, ErrorKind
 from app.gpu import GpuReport
-from app.model_choice import assess_models, recommend
+from app.model_choice import ModelChoice, assess_models, recommend
 from app.presets import CACHE_BACKENDS, CUSTOM_PRESETS, build_app_config
 from app.progress import LoadProgress
 
@@ -50,6 +50,9 @@ class Controller:
         self.loading_model: str | None = None
         self.confirmed_big: str | None = None
         self._waiting_for_lock = False
+        self._cached: set[str] = set()
+        self._choices: list[ModelChoice] = []
+        self._recommended: str | None = None
         self.device_memory = to_py(getattr(window.navigator, "deviceMemory", None))
         backend = _pref(PREF_CACHE) or "cache"
         self.cache_backend = backend if backend in CACHE_BACKENDS else "cache"
@@ -105,22 +108,50 @@ class Controller:
         if self.report.usable:
             self.engine.prepare()
         await self._load_server_presets()
-        await self.refresh_models()
+        self._assess()
+        # Which models are downloaded takes a cache lookup per model: not on the way to "ready".
+        spawn(self._check_cache())
+        on(window, "online", lambda _e: self._show_offline_state())
+        on(window, "offline", lambda _e: self._show_offline_state())
         if await self._held_elsewhere():
             self._show_other_tab()
             spawn(self._wait_for_lock())
 
+    def _show_offline_state(self) -> None:
+        """Offline: say which downloaded models still work, or which one to get later."""
+        banner = by_id("offline-banner")
+        if bool(window.navigator.onLine):
+            banner.hidden = True
+            return
+        cached = sorted(self._cached)
+        if cached:
+            banner.textContent = self.t("offline.cached", models=", ".join(cached))
+        else:
+            banner.textContent = self.t(
+                "offline.none", model=self._recommended or "Qwen3-0.6B-q4f32_1-MLC"
+            )
+        banner.setAttribute("data-cached", "yes" if cached else "no")
+        banner.hidden = False
+
+    def _assess(self) -> None:
+        """Verdicts and the recommendation for this device (no I/O)."""
+        self._choices = assess_models(
+            self.app_config["model_list"], self.report, self.device_memory
+        )
+        self._recommended = recommend(self._choices, self.report, self.device_memory)
+        self.models.set_models(self._choices, self._recommended, self._cached)
+
+    async def _check_cache(self) -> None:
+        """Which usable models are downloaded; then the offline notice can say what works."""
+        ids = [choice.model_id for choice in self._choices if choice.available]
+        self._cached = set(await storage.cached_model_ids(self.app_config, ids))
+        self.models.set_models(self._choices, self._recommended, self._cached)
+        self._show_offline_state()
+
     async def refresh_models(self) -> None:
         """Re-check verdicts and what is cached."""
-        records = self.app_config["model_list"]
-        choices = assess_models(records, self.report, self.device_memory)
-        cached = set(
-            await storage.cached_model_ids(
-                self.app_config, [c.model_id for c in choices if c.available]
-            )
-        )
-        self.models.set_models(choices, recommend(choices, self.report, self.device_memory), cached)
-        self._cached = cached
+        self._assess()
+        await self._check_cache()
 
     # -- loading --------------------------------------------------------------------------
 
@@ -133,7 +164,7 @@ class Controller:
 
     async def _storage_ok(self, model_id: str) -> bool:
         """Warn once before a download larger than the free quota; ask to persist storage."""
-        if model_id in getattr(self, "_cached", set()):
+        if model_id in self._cached:
             return True
         record = next(r for r in self.app_config["model_list"] if r["model_id"] == model_id)
         need = float(record.get("vram_required_MB") or 0) * 1024 * 1024

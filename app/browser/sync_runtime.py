@@ -174,9 +174,10 @@ class SyncRuntime:
         while self._wanted:
             self._wanted = False
             if not bool(window.navigator.onLine) or self.worker.paused:
-                # Offline: the `online` event flushes. Paused: login() does.
+                # Offline: the `online` event flushes. Paused: login() does. A request that
+                # came in during the refresh (login, online) loops again instead of being lost.
                 await self._refresh(broadcast=False, arm=False)
-                return
+                continue
             grant = await idb.tryLock(LOCK_NAME)
             if grant.ok and not grant.held:
                 self._arm(self._clock.now() + BUSY_RETRY_S)  # another tab is flushing

@@ -32,9 +32,17 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Service workers off unless a test asks for them: routed fixtures must reach the page."""
+    return {**browser_context_args, "service_workers": "block"}
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real server (SQLite in a temp folder) for the whole browser session."""
-    with serve(tmp_path_factory.mktemp("live")) as server:
+    # Many test users register from one address: lift the per-address limits for this server.
+    limits = {"AUTH_RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_MINUTE": "100000"}
+    with serve(tmp_path_factory.mktemp("live"), limits) as server:
         yield server
 
 

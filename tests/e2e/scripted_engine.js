@@ -2,14 +2,17 @@
 // browser tests (the product code never knows). It implements the engine surface the app uses:
 // CreateWebWorkerMLCEngine / CreateMLCEngine, reload with progress callbacks, streaming
 // chat.completions.create with a final usage chunk, interruptGenerate, resetChat, unload, and
-// WebLLM's named errors. Everything else (prebuiltAppConfig, cache helpers) is the real module,
-// imported from the same URL with a query string so the route does not catch it.
+// WebLLM's named errors. The model list and cache helpers come from the real module, imported
+// from the same URL with a query string so the route does not catch it; where that cannot load
+// (a page opened offline from the service worker's cache) the app's own presets stand in.
 //
 // A test steers it with `globalThis.__scriptedEngine = {...}` (page.add_init_script) and reads
 // what happened from `globalThis.__scriptedEngineLog`.
-import * as real from "/runtime/web-llm/index.js?real";
+const real = await import("/runtime/web-llm/index.js?real").catch(() => null);
 
-export * from "/runtime/web-llm/index.js?real";
+export const prebuiltAppConfig = real ? real.prebuiltAppConfig : { model_list: [] };
+export const deleteModelAllInfoInCache = async (...args) => real?.deleteModelAllInfoInCache(...args);
+export const deleteModelInCache = async (...args) => real?.deleteModelInCache(...args);
 
 const DEFAULTS = {
   reply: "Hello! I am a scripted engine. This reply streams one token at a time.",
@@ -19,6 +22,7 @@ const DEFAULTS = {
   loadStepMs: 10,
   loadError: null,         // "fetch" | "oom" | "device-lost" | "quota" | "webgpu"
   generateError: null,     // same names, thrown on the next create()
+  cachedModels: null,      // model ids hasModelInCache() reports as downloaded
   prefillTokensPerS: 250.0,
   decodeTokensPerS: 40.0,
 };
@@ -57,7 +61,7 @@ function tokenize(cfg) {
 class ScriptedEngine {
   constructor(engineConfig = {}) {
     this.initProgressCallback = engineConfig.initProgressCallback;
-    this.appConfig = engineConfig.appConfig || real.prebuiltAppConfig;
+    this.appConfig = engineConfig.appConfig || prebuiltAppConfig;
     this.modelId = null;
     this.interrupted = false;
     this.chat = { completions: { create: (request) => this.create(request) } };
@@ -188,6 +192,19 @@ export async function CreateWebWorkerMLCEngine(worker, modelId, engineConfig, ch
   const engine = new WebWorkerMLCEngine(worker, engineConfig);
   await engine.reload(modelId, chatOpts);
   return engine;
+}
+
+// Which models count as downloaded: `cachedModels: [...]` in the settings, else the real cache.
+export async function hasModelInCache(modelId, appConfig) {
+  const cached = config().cachedModels;
+  if (cached) return cached.includes(modelId);
+  return real ? real.hasModelInCache(modelId, appConfig) : false;
+}
+
+// The worker entry imports this too when the route reaches workers; the scripted engine runs on
+// the page, so the handler has nothing to do.
+export class WebWorkerMLCEngineHandler {
+  onmessage() {}
 }
 
 export const __scripted = true;

@@ -62,7 +62,7 @@ def test_no_webgpu_adapter_shows_guidance(
     """Chromium without --enable-unsafe-webgpu grants no adapter: guidance, no crash."""
     browser: Browser = browser_type.launch(**launch_options(webgpu=False))
     try:
-        page = browser.new_page()
+        page = browser.new_page(service_workers="block")
         watch = watch_page(page)
         page.goto(live_server.url)
         wait_ready(page)
@@ -82,6 +82,7 @@ def test_missing_navigator_gpu_on_ios_shows_safari_flag_steps(
 ) -> None:
     """No ``navigator.gpu`` on an iOS 18 user agent: the Safari feature-flag steps."""
     context = browser.new_context(
+        service_workers="block",
         user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
         "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
         viewport={"width": 390, "height": 844},
@@ -99,7 +100,7 @@ def test_missing_navigator_gpu_on_ios_shows_safari_flag_steps(
 
 
 def test_korean_browser_gets_korean_shell(browser: Browser, live_server: LiveServer) -> None:
-    context = browser.new_context(locale="ko-KR")
+    context = browser.new_context(locale="ko-KR", service_workers="block")
     try:
         page = context.new_page()
         page.goto(live_server.url)

@@ -21,7 +21,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 @pytest.fixture
 def context(browser: Browser) -> Any:
-    context = browser.new_context(viewport={"width": 1200, "height": 820})
+    context = browser.new_context(viewport={"width": 1200, "height": 820}, service_workers="block")
     yield context
     context.close()
 
@@ -252,7 +252,9 @@ def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> N
 
 def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> None:
     """A 390x844 phone: nothing wider than the screen; the drawer opens. Screenshots go to docs/."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, service_workers="block"
+    )
     try:
         route_scripted_engine(
             context, {"reply": "*pours tea* Jasmine today, I think. **Sit.**", "loadSteps": 2}

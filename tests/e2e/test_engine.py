@@ -35,7 +35,7 @@ RECORD_REPLY_LENGTHS = """
 @pytest.fixture
 def context(browser: Browser) -> Any:
     """A fresh context per test (storage, locks and channels are per context)."""
-    context = browser.new_context()
+    context = browser.new_context(service_workers="block")
     yield context
     context.close()
 

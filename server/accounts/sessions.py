@@ -1,0 +1,142 @@
+"""Cookie sessions and CSRF: Litestar's server-side sessions and CSRF middleware, configured.
+
+- The session cookie (``session``) holds only a random id; the data lives in the ``sessions``
+  store (files or Redis, see :mod:`server.stores`). HttpOnly, SameSite=Lax.
+- CSRF: Litestar's double-submit cookie. Any GET (the page, ``/api/v1/auth/me``) sets the
+  ``csrftoken`` cookie; unsafe requests must echo it in the ``x-csrftoken`` header.
+- Both cookies get ``Secure`` when the request came over HTTPS (directly, or through a proxy
+  uvicorn trusts for ``X-Forwarded-Proto``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import Empty
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from litestar.connection import ASGIConnection
+    from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
+
+    from server.settings import Settings
+
+__all__ = [
+    "CSRF_ONLY",
+    "SECURITY_COMPONENTS",
+    "SESSION_AND_CSRF",
+    "SESSION_ONLY",
+    "SecureCookiesMiddleware",
+    "SessionConfig",
+    "csrf_config",
+    "secret_key",
+]
+
+#: OpenAPI security schemes: the session cookie, and the CSRF token echoed in a header.
+SECURITY_COMPONENTS = Components(
+    security_schemes={
+        "sessionCookie": SecurityScheme(
+            type="apiKey",
+            name="session",
+            security_scheme_in="cookie",
+            description="Set by register or login; HttpOnly.",
+        ),
+        "csrfHeader": SecurityScheme(
+            type="apiKey",
+            name="x-csrftoken",
+            security_scheme_in="header",
+            description="The value of the `csrftoken` cookie (set by any GET, e.g. "
+            "`/api/v1/auth/me`), required on POST.",
+        ),
+    }
+)
+#: Handler ``security=`` values: what a GET needs, what a POST needs, and a POST without login.
+SESSION_ONLY = [{"sessionCookie": []}]
+SESSION_AND_CSRF = [{"sessionCookie": [], "csrfHeader": []}]
+CSRF_ONLY = [{"csrfHeader": []}]
+
+
+def secret_key(settings: Settings) -> str:
+    """``SECRET_KEY``, or one generated on first start and kept in ``data_dir/secret_key``.
+
+    Kept so that a restart (or a second worker on the same data_dir) accepts the CSRF tokens
+    already handed out.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.data_dir / "secret_key"
+    if not path.exists():
+        # Written aside, then linked into place: a worker starting at the same moment reads
+        # either no file or the whole key, and the first link wins.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Litestar's CSRF defaults (cookie ``csrftoken``, header ``x-csrftoken``) with our secret."""
+    return CSRFConfig(secret=secret_key(settings))
+
+
+class _SessionBackend(ServerSideSessionBackend):
+    """Litestar's backend, minus a store write and a cookie for every anonymous request."""
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        if scope_session is not Empty and not scope_session:
+            if connection.cookies.get(self.config.key, "null") == "null":
+                return  # nothing to remember, nothing to forget
+            scope_session = Empty  # a stale or emptied session: drop it and its cookie
+        await super().store_in_message(scope_session, message, connection)
+
+
+class SessionConfig(ServerSideSessionConfig):
+    """Server-side sessions in the ``sessions`` store; HttpOnly, SameSite=Lax, 14 days."""
+
+    _backend_class = _SessionBackend
+
+
+class SecureCookiesMiddleware(ASGIMiddleware):
+    """Mark every cookie ``Secure`` on responses to HTTPS requests."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope.get("scheme") != "https":
+            await next_app(scope, receive, send)
+            return
+
+        async def send_secure(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                cookies: list[str] = headers.getall("set-cookie", [])
+                if cookies:
+                    del headers["set-cookie"]
+                    for cookie in cookies:
+                        secure = "secure" in cookie.lower().replace(" ", "").split(";")
+                        headers.add("set-cookie", cookie if secure else f"{cookie}; Secure")
+            await send(message)
+
+        await next_app(scope, receive, send_secure)

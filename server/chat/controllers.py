@@ -1,0 +1,136 @@
+"""``/api/v1/character-chat/sessions``: the chat-log API the browser's outbox talks to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from server.accounts.deps import requires_login
+from server.accounts.schemas import User
+from server.accounts.sessions import SESSION_AND_CSRF, SESSION_ONLY
+from server.chat import services
+from server.chat.deps import provide_owned_session
+from server.chat.schemas import (
+    CURSOR_PATTERN,
+    BatchIn,
+    BatchOut,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    SessionIn,
+    SessionOut,
+    SessionPage,
+)
+from server.errors import ApiOperation, error_responses
+from server.validation import strict_body
+
+__all__ = ["ChatController"]
+
+
+def _replay(model: type, what: str) -> dict[int, ResponseSpec]:
+    return {HTTP_200_OK: ResponseSpec(data_container=model, description=what)}
+
+
+class ChatController(Controller):
+    """A user's chat sessions and their messages; other users' are ``404``."""
+
+    path = "/character-chat/sessions"
+    tags = ["character-chat"]
+    guards = [requires_login, strict_body]
+    dependencies = {"owned_session_id": Provide(provide_owned_session)}
+
+    @post(
+        "/",
+        operation_id="createChatSession",
+        operation_class=ApiOperation,
+        status_code=HTTP_201_CREATED,
+        security=SESSION_AND_CSRF,
+        responses={
+            **_replay(SessionOut, "Replay: this clientSessionId is stored; the stored session."),
+            **error_responses(401, 403, 413, 429),
+        },
+    )
+    async def create_session(
+        self, data: JSONBody[SessionIn], current_user: NamedDependency[User]
+    ) -> Response[SessionOut]:
+        """Create the session, or return the one stored under this ``clientSessionId``."""
+        session, created = await services.create_session(current_user.id, data)
+        return Response(session, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get(
+        "/",
+        operation_id="listChatSessions",
+        operation_class=ApiOperation,
+        security=SESSION_ONLY,
+        responses=error_responses(401, 429),
+        cache=False,
+    )
+    async def list_sessions(
+        self,
+        current_user: NamedDependency[User],
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=CURSOR_PATTERN,
+                description="`nextCursor` of the previous page.",
+            ),
+        ] = None,
+    ) -> SessionPage:
+        """The user's sessions, newest first, ``limit`` at a time."""
+        return await services.list_sessions(current_user.id, limit, cursor)
+
+    @post(
+        "/{session_id:uuid}/messages",
+        operation_id="appendChatMessage",
+        operation_class=ApiOperation,
+        status_code=HTTP_201_CREATED,
+        security=SESSION_AND_CSRF,
+        responses={
+            **_replay(MessageOut, "Replay with the same content: the stored message."),
+            **error_responses(401, 403, 404, 409, 413, 429),
+        },
+    )
+    async def append_message(
+        self, data: JSONBody[MessageIn], owned_session_id: NamedDependency[UUID]
+    ) -> Response[MessageOut]:
+        """Store the message once; ``409 conflict`` if its ``clientMessageId`` holds other content."""
+        message, created = await services.append_message(owned_session_id, data)
+        return Response(message, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @post(
+        "/{session_id:uuid}/messages/batch",
+        operation_id="appendChatMessages",
+        operation_class=ApiOperation,
+        status_code=HTTP_200_OK,
+        security=SESSION_AND_CSRF,
+        responses=error_responses(401, 403, 404, 413, 429),
+    )
+    async def append_batch(
+        self, data: JSONBody[BatchIn], owned_session_id: NamedDependency[UUID]
+    ) -> BatchOut:
+        """Store many messages, each exactly as the single append would; per-item results."""
+        return BatchOut(results=await services.append_batch(owned_session_id, data.messages))
+
+    @get(
+        "/{session_id:uuid}/messages",
+        operation_id="listChatMessages",
+        operation_class=ApiOperation,
+        security=SESSION_ONLY,
+        responses=error_responses(401, 404, 429),
+        cache=False,
+    )
+    async def list_messages(
+        self,
+        owned_session_id: NamedDependency[UUID],
+        after_seq: Annotated[int, QueryParameter(name="afterSeq", ge=-1, le=2**31 - 1)] = -1,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> MessagePage:
+        """The session's messages with ``seq > afterSeq``, by ``seq``."""
+        return await services.list_messages(owned_session_id, after_seq, limit)

@@ -1,0 +1,272 @@
+"""One JSON error shape for every failure, with a stable ``code`` the browser's outbox acts on.
+
+``{"code": "...", "message": "...", "details": [{"field": "...", "message": "..."}]}``;
+``details`` only for ``422``. Litestar's own exceptions (validation, 401, 403 from CSRF, 404,
+405, 413, 429 from the rate limiter) and our :class:`ApiError` subclasses all map here, and so
+does anything unexpected (``500 internal_error``, logged, never with internals in the body).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from litestar import MediaType, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.types import ExceptionHandlersMap
+
+__all__ = [
+    "ApiError",
+    "ApiOperation",
+    "Conflict",
+    "ErrorBody",
+    "FieldError",
+    "InvalidFields",
+    "NotFound",
+    "RateLimited",
+    "error_responses",
+    "exception_handlers",
+    "field_errors",
+]
+
+logger = logging.getLogger("server.errors")
+
+
+class FieldError(msgspec.Struct):
+    """What is wrong with one field of a request."""
+
+    field: str
+    """camelCase path of the field, e.g. ``content`` or ``messages[2].role``; empty for the body."""
+    message: str
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """The body of every error response."""
+
+    code: str
+    """Stable snake_case code: unauthenticated, csrf_failed, not_found, conflict, ..."""
+    message: str
+    """A sentence for people."""
+    details: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
+    """Field-level problems; only for ``validation_failed``."""
+
+
+class ApiError(Exception):
+    """A domain error with its HTTP status and stable code."""
+
+    status_code: int = HTTP_500_INTERNAL_SERVER_ERROR
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+        self.details = details
+
+
+class NotFound(ApiError):
+    """The resource does not exist, or belongs to someone else."""
+
+    status_code = HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    """The idempotency key is taken by a different payload."""
+
+    status_code = HTTP_409_CONFLICT
+    code = "conflict"
+
+
+class InvalidFields(ApiError):
+    """Fields the types accept but a rule refuses (``422 validation_failed``, with details)."""
+
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+    code = "validation_failed"
+
+    def __init__(self, details: list[FieldError]) -> None:
+        super().__init__("Some fields are invalid.", details=details)
+
+
+class RateLimited(ApiError):
+    """Too many requests; ``Retry-After`` says when to try again."""
+
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+
+
+#: Codes for statuses that Litestar raises itself (a 403 is only ever its CSRF check here).
+_CODES: dict[int, str] = {
+    HTTP_401_UNAUTHORIZED: "unauthenticated",
+    HTTP_403_FORBIDDEN: "csrf_failed",
+    HTTP_404_NOT_FOUND: "not_found",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
+    HTTP_422_UNPROCESSABLE_ENTITY: "validation_failed",
+    HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+    HTTP_500_INTERNAL_SERVER_ERROR: "internal_error",
+}
+
+_MESSAGES: dict[str, str] = {
+    "unauthenticated": "Log in to use this endpoint.",
+    "csrf_failed": "The CSRF token is missing or wrong: send the csrftoken cookie's value in the x-csrftoken header.",
+    "not_found": "Not found.",
+    "payload_too_large": "The request body is too large.",
+    "rate_limited": "Too many requests; try again later.",
+    "internal_error": "Something went wrong on our side.",
+}
+
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
+
+
+def _field_error(message: str, key: str = "") -> FieldError:
+    """One msgspec-style message as a field error with a camelCase path."""
+    path = key if key not in {"", "data", "$"} else ""
+    if match := _AT_PATH.match(message):
+        message, path = match["message"], match["path"].lstrip(".")
+    if missing := _MISSING.search(message):
+        path = f"{path}.{missing['name']}" if path else missing["name"]
+    return FieldError(field=path, message=message)
+
+
+def _wire_name(item: dict[str, Any]) -> str:
+    """Litestar names a bad query parameter by its Python name; the wire name is camelCase."""
+    key = str(item.get("key", ""))
+    if item.get("source") in {"query", "path"}:
+        head, *rest = key.split("_")
+        return head + "".join(part.title() for part in rest)
+    return key
+
+
+def field_errors(exc: msgspec.ValidationError) -> list[FieldError]:
+    """The field errors of a msgspec validation error (it reports the first one)."""
+    return [_field_error(str(exc))]
+
+
+def _body(code: str, message: str, details: list[FieldError] | None = None) -> ErrorBody:
+    return ErrorBody(code=code, message=message, details=details if details else msgspec.UNSET)
+
+
+def _response(
+    body: ErrorBody, status_code: int, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
+    return Response(body, status_code=status_code, headers=headers, media_type=MediaType.JSON)
+
+
+def _api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
+    return _response(_body(exc.code, exc.message, exc.details), exc.status_code, exc.headers)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    details = [
+        _field_error(str(item.get("message", "")), _wire_name(item))
+        for item in extra
+        if isinstance(item, dict)
+    ] or [FieldError(field="", message=exc.detail)]
+    return _response(
+        _body("validation_failed", "Some fields are invalid.", details),
+        HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == HTTP_429_TOO_MANY_REQUESTS and "Retry-After" not in headers:
+        # Litestar's rate limiter announces the window's end as RateLimit-Reset (seconds).
+        headers["Retry-After"] = str(max(1, int(headers.get("RateLimit-Reset", "1") or 1)))
+    if status == 400:
+        # A body that is not JSON, or a broken header: the client sent something unreadable.
+        details = [FieldError(field="", message=exc.detail)]
+        return _response(
+            _body("validation_failed", "The request could not be read.", details),
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            headers,
+        )
+    code = _CODES.get(status) or re.sub(r"\W+", "_", HTTPStatus(status).phrase.lower())
+    message = _MESSAGES.get(code) or exc.detail or HTTPStatus(status).phrase
+    return _response(_body(code, message), status, headers)
+
+
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _response(
+        _body("internal_error", _MESSAGES["internal_error"]), HTTP_500_INTERNAL_SERVER_ERROR
+    )
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """Handlers for the app: most specific first is how Litestar resolves them (by MRO)."""
+    return {
+        ApiError: _api_error,
+        ValidationException: _validation_error,
+        HTTPException: _http_error,
+        Exception: _unexpected_error,
+    }
+
+
+_DESCRIPTIONS: dict[int, str] = {
+    HTTP_401_UNAUTHORIZED: "Not logged in (`unauthenticated`), or wrong username/password (`invalid_credentials`).",
+    HTTP_403_FORBIDDEN: "CSRF check failed (`csrf_failed`): send the `csrftoken` cookie's value as `x-csrftoken`.",
+    HTTP_404_NOT_FOUND: "No such resource for this user (`not_found`).",
+    HTTP_409_CONFLICT: "The key is taken by different data (`conflict`, `username_taken`).",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Body over 1 MiB (`payload_too_large`).",
+    HTTP_422_UNPROCESSABLE_ENTITY: "Invalid fields (`validation_failed`), with `details`.",
+    HTTP_429_TOO_MANY_REQUESTS: "Rate limited (`rate_limited`); see the `Retry-After` header (seconds).",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI ``responses=`` for these error statuses, all with the :class:`ErrorBody` shape.
+
+    422 is always included: any request can be unreadable (a malformed ``Host`` header is
+    refused before routing), and that is answered ``422 validation_failed``.
+    """
+    wanted = sorted({*statuses, HTTP_422_UNPROCESSABLE_ENTITY})
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+            generate_examples=False,
+        )
+        for status in wanted
+    }
+
+
+@dataclass
+class ApiOperation(Operation):
+    """An OpenAPI operation without Litestar's generic ``400`` (its own validation error shape):
+    here invalid requests are answered ``422`` in the :class:`ErrorBody` shape instead."""
+
+    def __post_init__(self) -> None:
+        if self.responses:
+            self.responses.pop("400", None)

@@ -1,0 +1,131 @@
+"""The offline app shell: a service worker that precaches one version of everything the page
+loads, versioned by a content hash.
+
+``/sw.js`` is ``web/sw.js`` with the version and the file list written in, so any change to a
+shell file changes the worker's bytes: the browser installs the new worker, which fills a new
+cache and deletes the old one on activation. The hash is computed from file contents; it is
+recomputed only when a file's size or modification time changed (a stat per request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from litestar import Response, get
+from litestar.datastructures import CacheControlHeader
+
+if TYPE_CHECKING:
+    from litestar.types import ControllerRouterHandler
+
+    from server.settings import Settings
+
+__all__ = ["ShellManifest", "offline_routes"]
+
+#: Files under web/ that the shell needs (the page itself is cached as "/").
+_WEB_FILES = (
+    "style.css",
+    "icon.svg",
+    "icon-192.png",
+    "icon-512.png",
+    "main.py",
+    "engine-glue.js",
+    "http-glue.js",
+    "idb.js",
+    "webllm-worker.js",
+    "manifest.webmanifest",
+)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    stamp: tuple[tuple[str, int, int], ...]
+    version: str
+    urls: tuple[str, ...]
+
+
+class ShellManifest:
+    """Which URLs make up the shell, and the hash of their contents."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._snapshot: _Snapshot | None = None
+
+    def _files(self) -> list[tuple[str, Path]]:
+        s = self.settings
+        files: list[tuple[str, Path]] = [
+            ("/", s.web_dir / "index.html"),
+            ("/pyscript.toml", s.web_dir.parent / "pyscript.toml"),
+        ]
+        files += [(f"/static/{name}", s.web_dir / name) for name in _WEB_FILES]
+        files += [
+            (f"/app/{path.relative_to(s.app_dir).as_posix()}", path)
+            for path in sorted(s.app_dir.rglob("*.py"))
+            if "__pycache__" not in path.parts
+        ]
+        files += [
+            (f"/runtime/{path.relative_to(s.runtime_dir).as_posix()}", path)
+            for path in sorted(s.runtime_dir.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
+        ]
+        files = [(url, path) for url, path in files if path.is_file()]
+        # Generated from the presets file; the worker keeps it fresh (network first).
+        files.append(("/model-presets.json", s.presets_file))
+        return files
+
+    def snapshot(self) -> _Snapshot:
+        """The current version and URL list (cached until a file changes)."""
+        files = self._files()
+        stamp = tuple((url, *_stat(path)) for url, path in files)
+        if self._snapshot is None or self._snapshot.stamp != stamp:
+            digest = hashlib.sha256()
+            for url, path in files:
+                digest.update(url.encode())
+                digest.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
+            self._snapshot = _Snapshot(
+                stamp, digest.hexdigest()[:16], tuple(url for url, _ in files)
+            )
+        return self._snapshot
+
+    def worker_script(self) -> str:
+        """``web/sw.js`` with this version written in."""
+        snapshot = self.snapshot()
+        template = (self.settings.web_dir / "sw.js").read_text(encoding="utf-8")
+        return template.replace('"__VERSION__"', json.dumps(snapshot.version)).replace(
+            '["__FILES__"]', json.dumps(list(snapshot.urls))
+        )
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (info.st_size, info.st_mtime_ns)
+
+
+def offline_routes(settings: Settings) -> list[ControllerRouterHandler]:
+    """``/sw.js`` (scope ``/``) and ``/app-version.json``."""
+    manifest = ShellManifest(settings)
+    revalidate = CacheControlHeader(no_cache=True)
+
+    @get("/sw.js", include_in_schema=False, cache_control=revalidate, sync_to_thread=True)
+    def service_worker() -> Response[str]:
+        """The service worker, versioned by the shell's content hash."""
+        return Response(
+            manifest.worker_script(),
+            media_type="text/javascript",
+            headers={"Service-Worker-Allowed": "/"},
+        )
+
+    @get(
+        "/app-version.json", include_in_schema=False, cache_control=revalidate, sync_to_thread=True
+    )
+    def app_version() -> dict[str, str]:
+        """The shell version the server has now (the page compares it with its own)."""
+        return {"version": manifest.snapshot().version}
+
+    return [service_worker, app_version]

@@ -1,0 +1,255 @@
+"""Exactly-once chat logs through offline periods, server errors, rate limits, logins and tabs.
+
+Each test ends by reading the server's own database: exactly the expected messages, in order.
+Faults are injected with Playwright routing, never through product code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+
+from app.models import builtin_characters
+from app.prompt import substitute_macros
+from tests.e2e.conftest import route_scripted_engine, wait_ready
+from tests.support.live_server import LiveServer
+
+MODEL = "Qwen3-0.6B-q4f32_1-MLC"
+REPLY = "Noted."
+
+
+@pytest.fixture
+def context(browser: Browser) -> Any:
+    context = browser.new_context(service_workers="block")
+    route_scripted_engine(context, {"reply": REPLY, "loadSteps": 1, "tokenDelayMs": 1})
+    yield context
+    context.close()
+
+
+def server_log(server: LiveServer, username: str) -> list[tuple[str, int, str]]:
+    """(role, seq, content) of every stored message of ``username``, by session then seq."""
+    with sqlite3.connect(server.data_dir / "app.sqlite") as db:
+        rows = db.execute(
+            """
+            SELECT m.role, m.seq, m.content FROM chat_message m
+            JOIN chat_session s ON m.session = s.id
+            JOIN account a ON s.account = a.id
+            WHERE a.username = ? ORDER BY s.created_at, m.seq, m.created_at
+            """,
+            (username,),
+        ).fetchall()
+    return [(role, seq, content) for role, seq, content in rows]
+
+
+def open_app(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    return page
+
+
+def register(page: Page) -> str:
+    username = f"u{uuid.uuid4().hex[:10]}"
+    page.click("#account-button")
+    page.fill("#account-form [name=username]", username)
+    page.fill("#account-form [name=password]", "correct horse battery")
+    page.click("#register")
+    expect(page.locator("#account-button")).to_have_attribute("data-signed-in", "yes")
+    return username
+
+
+def load_model(page: Page) -> None:
+    page.click("#model-button")
+    page.click(f"#model-list li[data-model='{MODEL}'] button.load")
+    expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+
+
+def say(page: Page, text: str) -> None:
+    replies = page.locator(".message.assistant").count()
+    page.fill("#prompt", text)
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(replies + 1)
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "done")
+
+
+def expect_synced(page: Page, timeout: float = 45_000) -> None:
+    expect(page.locator("#sync-indicator")).to_have_attribute(
+        "data-sync", "synced", timeout=timeout
+    )
+
+
+def greeting(page: Page) -> str:
+    """The raw text (markdown, as logged) of the open chat's greeting, a built-in character's."""
+    name = page.locator("#chat-name").inner_text()
+    character = next(c for c in builtin_characters() if c.name == name)
+    return substitute_macros(character.first_mes, char=character.name, user="User").strip()
+
+
+def test_offline_chat_survives_closing_the_page(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    page = open_app(context, live_server.url)
+    user = register(page)
+    hello = greeting(page)
+    load_model(page)
+    context.set_offline(True)
+    say(page, "first, offline")
+    say(page, "second, offline")
+    expect(page.locator("#sync-indicator")).to_have_attribute("data-sync", "offline")
+    assert server_log(live_server, user) == []
+    page.close()  # closed while still offline
+    context.set_offline(False)
+    page = open_app(context, live_server.url)
+    expect_synced(page)
+    assert server_log(live_server, user) == [
+        ("assistant", 0, hello),
+        ("user", 1, "first, offline"),
+        ("assistant", 2, REPLY),
+        ("user", 3, "second, offline"),
+        ("assistant", 4, REPLY),
+    ]
+
+
+def _fail_first(count: int, status: int, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    seen = itertools.count()
+    hits: list[int] = []
+
+    def handler(route: Route) -> None:
+        if route.request.method == "POST" and next(seen) < count:
+            hits.append(status)
+            route.fulfill(
+                status=status,
+                headers=headers or {},
+                content_type="application/json",
+                body=json.dumps(
+                    {
+                        "code": "rate_limited" if status == 429 else "internal_error",
+                        "message": "injected",
+                    }
+                ),
+            )
+        else:
+            route.continue_()
+
+    return handler, hits
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        pytest.param(500, None, id="server-error-then-recovery"),
+        pytest.param(429, {"Retry-After": "1"}, id="rate-limited-with-retry-after"),
+    ],
+)
+def test_server_trouble_then_recovery_stores_everything_once(
+    context: BrowserContext, live_server: LiveServer, status: int, headers: dict[str, str] | None
+) -> None:
+    page = open_app(context, live_server.url)
+    user = register(page)
+    hello = greeting(page)
+    handler, hits = _fail_first(3, status, headers)
+    context.route("**/api/v1/character-chat/**", handler)
+    load_model(page)
+    say(page, "through the storm")
+    expect_synced(page)
+    assert len(hits) == 3
+    assert server_log(live_server, user) == [
+        ("assistant", 0, hello),
+        ("user", 1, "through the storm"),
+        ("assistant", 2, REPLY),
+    ]
+
+
+def test_rejected_message_is_shown_failed_and_the_rest_sync(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    page = open_app(context, live_server.url)
+    user = register(page)
+    load_model(page)
+    too_long = "x" * 100_001  # the server refuses content over 100,000 characters (422)
+    say(page, "fine")
+    page.fill("#prompt", too_long)
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.assistant")).to_have_count(3)
+    say(page, "also fine")
+    indicator = page.locator("#sync-indicator")
+    expect(indicator).to_have_attribute("data-sync", "failed", timeout=45_000)
+    expect(indicator).to_have_attribute("data-failed", "1")
+    stored = server_log(live_server, user)
+    assert [(role, seq) for role, seq, _ in stored] == [
+        ("assistant", 0),
+        ("user", 1),
+        ("assistant", 2),
+        ("assistant", 4),
+        ("user", 5),
+        ("assistant", 6),
+    ]
+    assert all(content != too_long for _, _, content in stored)
+    indicator.click()
+    failed = page.locator("#failed-list .failed-item")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".reason")).to_contain_text("100000")
+    page.once("dialog", lambda dialog: dialog.accept())
+    failed.locator("button.discard").click()
+    expect(failed).to_have_count(0)
+    expect(indicator).to_have_attribute("data-sync", "synced")
+
+
+def test_logged_out_logs_wait_and_flush_on_login(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    page = open_app(context, live_server.url)
+    hello = greeting(page)
+    load_model(page)
+    say(page, "before login")
+    indicator = page.locator("#sync-indicator")
+    expect(indicator).to_have_attribute("data-sync", "paused")
+    expect(indicator).to_have_attribute("data-waiting", "4")  # session + greeting + user + reply
+    user = register(page)
+    expect_synced(page)
+    assert server_log(live_server, user) == [
+        ("assistant", 0, hello),
+        ("user", 1, "before login"),
+        ("assistant", 2, REPLY),
+    ]
+
+
+def test_two_tabs_one_session_toggling_offline_store_each_message_once(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    first = open_app(context, live_server.url)
+    user = register(first)
+    hello = greeting(first)
+    load_model(first)
+    say(first, "tab one, online")
+    context.set_offline(True)
+    say(first, "tab one, offline")
+    context.set_offline(False)
+
+    second = open_app(context, live_server.url)  # same session, restored from IndexedDB
+    expect(second.locator(".message.user")).to_have_count(2)
+    second.locator("#engine-banner button.use-here").click()
+    expect(second.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+    context.set_offline(True)
+    say(second, "tab two, offline")
+    context.set_offline(False)
+    say(second, "tab two, online")
+    expect_synced(second)
+    expect_synced(first)
+    assert server_log(live_server, user) == [
+        ("assistant", 0, hello),
+        ("user", 1, "tab one, online"),
+        ("assistant", 2, REPLY),
+        ("user", 3, "tab one, offline"),
+        ("assistant", 4, REPLY),
+        ("user", 5, "tab two, offline"),
+        ("assistant", 6, REPLY),
+        ("user", 7, "tab two, online"),
+        ("assistant", 8, REPLY),
+    ]
