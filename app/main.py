@@ -5,6 +5,7 @@ Browser modules are imported inside :func:`main` so CPython can import this modu
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 from app.gpu import detect_platform, guidance_key
@@ -18,9 +19,12 @@ async def main() -> None:
     from pyscript import window
     from pyscript.js_modules import webllm
 
+    window.performance.mark("app:python")
+
     from app.browser.account_panel import AccountPanel
     from app.browser.chat_controller import ChatController
     from app.browser.controller import Controller
+    from app.browser.dom import spawn
     from app.browser.gpu_probe import probe_gpu
     from app.browser.http import FetchTransport
     from app.browser.idb import open_database
@@ -32,18 +36,19 @@ async def main() -> None:
     from app.storage.chat_repo import ChatRepository
     from app.storage.outbox_store import OutboxDbStore
 
+    window.performance.mark("app:imported")
     saved = window.localStorage.getItem("chat.lang")
     shell = Shell(pick_language([str(saved)] if saved else list(window.navigator.languages or [])))
     try:
         shell.status("gpu.checking", "checking")
-        report = await probe_gpu()
+        report, (db, db_problem) = await asyncio.gather(probe_gpu(), open_database())
+        window.performance.mark("app:gpu-and-db")
         platform = detect_platform(
             str(window.navigator.userAgent), max_touch_points=int(window.navigator.maxTouchPoints)
         )
         guidance = guidance_key(report, platform)
         shell.show_gpu(report, guidance)
         controller = Controller(shell, report, guidance)
-        db, db_problem = await open_database()
         if db_problem:
             window.console.warn(
                 f"IndexedDB unavailable, history lasts only for this tab: {db_problem}"
@@ -54,15 +59,16 @@ async def main() -> None:
         )
         # ``account`` is bound before the runtime first reports (runtime.start() below).
         runtime = SyncRuntime(worker, on_state=lambda state: account.show_state(state))
-        account = AccountPanel(shell.t, runtime)
         controller.chat = ChatController(controller, repo, on_enqueued=runtime.notify_enqueued)
+        account = AccountPanel(shell.t, runtime, on_login=controller.chat.restore_from_account)
         SettingsPanel(shell.t, repo, controller.chat.start)
-        await controller.start()
-        await controller.chat.start()
-        runtime.start()
-        await account.start()
-        await ServiceWorkerUpdates(shell.t).start()
+        await asyncio.gather(controller.start(), controller.chat.start())
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
+        window.performance.mark("app:ready")
+        # Not needed to use the page: who is logged in (then the outbox flushes), updates.
+        runtime.start()
+        spawn(account.start())
+        spawn(ServiceWorkerUpdates(shell.t).start())
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         shell.status("error.boot", "error", reason=str(exc) or type(exc).__name__)
         window.console.warn(f"boot failed: {exc!r}")

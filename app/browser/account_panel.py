@@ -5,7 +5,7 @@ Chatting never needs an account: logs wait in the outbox (paused) until the user
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,12 @@ _LAST_USER = "account.lastUser"
 class AccountPanel:
     """The account sheet and the header's sync chip."""
 
-    def __init__(self, t: Translate, runtime: SyncRuntime) -> None:
+    def __init__(
+        self, t: Translate, runtime: SyncRuntime, on_login: Callable[[str], Awaitable[None]]
+    ) -> None:
         self.t = t
         self.runtime = runtime
+        self._on_login = on_login
         self.username: str | None = None
         self.state: OutboxState | None = None
         self.dialog = by_id("account-dialog")
@@ -60,9 +63,10 @@ class AccountPanel:
         user = (response.body or {}).get("user") if response.status == 200 else None
         self.username = str(user.get("username")) if user else None
         self._remember()
+        self._render()
         if user:
             await self.runtime.login()
-        self._render()
+            await self._on_login(self.username or "")
 
     def _offline_start(self) -> None:
         """Offline: show who was signed in last; ask the server once we are back online."""
@@ -139,8 +143,9 @@ class AccountPanel:
         self._status_known = True
         self._remember()
         self._render()
-        await self.runtime.login()
         self.dialog.close()
+        await self.runtime.login()
+        await self._on_login(self.username)
 
     async def logout(self) -> None:
         """End the server session; logs made from now on wait until the next login."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from pyscript import window
+from pyscript import document, window
 
 from app.browser.character_editor import CharacterEditor
 from app.browser.dom import by_id, element, on
@@ -82,8 +82,33 @@ class ChatController:
         on(by_id("export-json"), "click", lambda _e: self.export_card("json"))
         on(by_id("export-png"), "click", lambda _e: self.export_card("png"))
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
+        on(document, "visibilitychange", self._on_visible)
         for button in ("new-chat", "new-character", "import-card"):
             by_id(button).removeAttribute("disabled")
+
+    async def restore_from_account(self, username: str) -> None:
+        """After a login: pull this account's chats from the server, once per browser."""
+        flag = f"restored:{username}"
+        if not username or window.localStorage.getItem(flag):
+            return
+        from app.browser.restore import restore_history
+
+        summary = await restore_history(self.repo)
+        if summary.error:
+            window.console.warn(f"history restore stopped: {summary.error}")
+            return
+        window.localStorage.setItem(flag, "1")
+        if summary.characters or summary.sessions or summary.messages:
+            self.characters = await self.repo.list_characters()
+            if self.character is None and self.characters:
+                await self.pick_character(self.characters[0].id)
+                return
+            await self._catch_up()
+            await self.render_sidebar()
+
+    async def _on_visible(self, _event: Any) -> None:
+        if str(document.visibilityState) == "visible":
+            await self._catch_up()
 
     async def start(self) -> None:
         """Load history from IndexedDB (seeding the built-in characters on first run)."""
@@ -328,10 +353,20 @@ class ChatController:
         prompt.value = ""
         await self.send(text)
 
+    async def _catch_up(self) -> None:
+        """Another tab may have written to this chat: reload it before adding to it."""
+        if self.session is None or self.busy:
+            return
+        stored = await self.repo.list_messages(self.session.id)
+        if [m.to_dict() for m in stored] != [m.to_dict() for m in self.messages]:
+            self.messages = stored
+            self.render_chat()
+
     async def send(self, text: str) -> None:
         """Store the user's message (with its log entries), show it, stream the reply."""
         if self.character is None or self.session is None:
             return
+        await self._catch_up()
         first_turn = not any(m.role == "user" for m in self.messages)
         message = Message.new(self.session.id, "user", text, seq=next_seq(self.messages))
         session = self.session.touched()
@@ -359,6 +394,9 @@ class ChatController:
             return
         if not self.app.engine.ready:
             self.app.models.open()
+            return
+        await self._catch_up()
+        if not self.messages or self.messages[-1].id != message_id:
             return
         await self._generate(regenerate=True)
 

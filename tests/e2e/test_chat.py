@@ -271,3 +271,34 @@ def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> 
         page.screenshot(path=str(SCREENSHOTS / "phone-sidebar.png"))
     finally:
         context.close()
+
+
+def test_desktop_screenshots(browser: Browser, live_server: LiveServer) -> None:
+    """The main screens at desktop size, for the README (look at them after a change)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    try:
+        route_scripted_engine(
+            context,
+            {
+                "reply": "<think>She asked about the weather; keep it in character.</think>"
+                "*squints at the barometer* **Falling fast.** We tie down the cargo, then:\n\n"
+                "- reef the mainsail\n- lash the crates\n- coffee, strong",
+                "loadSteps": 2,
+            },
+        )
+        page = open_app(context, live_server.url)
+        page.locator("#character-list li", has_text="Ilse Marrow").locator("button").click()
+        expect(page.locator("#chat-name")).to_have_text("Ilse Marrow")
+        page.click("#model-button")
+        expect(page.locator("#model-list li").first).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "model-picker.png"))
+        page.click(f"#model-list li[data-model='{MODEL}'] button.load")
+        expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+        say(page, "What's the sky telling you?", 2)
+        expect(page.locator(".message.assistant").last.locator(".thinking")).to_have_count(1)
+        page.screenshot(path=str(SCREENSHOTS / "desktop-chat.png"))
+        page.click("#edit-character")
+        page.screenshot(path=str(SCREENSHOTS / "character-editor.png"))
+    finally:
+        context.close()

@@ -181,6 +181,7 @@ def test_rejected_message_is_shown_failed_and_the_rest_sync(
     indicator = page.locator("#sync-indicator")
     expect(indicator).to_have_attribute("data-sync", "failed", timeout=45_000)
     expect(indicator).to_have_attribute("data-failed", "1")
+    expect(indicator).to_have_attribute("data-waiting", "0", timeout=45_000)  # the rest went
     stored = server_log(live_server, user)
     assert [(role, seq) for role, seq, _ in stored] == [
         ("assistant", 0),
@@ -228,18 +229,20 @@ def test_two_tabs_one_session_toggling_offline_store_each_message_once(
     hello = greeting(first)
     load_model(first)
     say(first, "tab one, online")
+    second = open_app(context, live_server.url)  # same session, restored from IndexedDB
+    expect(second.locator(".message.user")).to_have_count(1)
     context.set_offline(True)
-    say(first, "tab one, offline")
+    say(first, "tab one, offline")  # the second tab's view is now behind
     context.set_offline(False)
 
-    second = open_app(context, live_server.url)  # same session, restored from IndexedDB
-    expect(second.locator(".message.user")).to_have_count(2)
+    second.bring_to_front()
     second.locator("#engine-banner button.use-here").click()
     expect(second.locator("#model-button")).to_have_attribute("data-loaded", "yes")
     context.set_offline(True)
     say(second, "tab two, offline")
     context.set_offline(False)
     say(second, "tab two, online")
+    expect(second.locator(".message.user")).to_have_count(4)  # it caught up before adding
     expect_synced(second)
     expect_synced(first)
     assert server_log(live_server, user) == [
@@ -253,3 +256,48 @@ def test_two_tabs_one_session_toggling_offline_store_each_message_once(
         ("user", 7, "tab two, online"),
         ("assistant", 8, REPLY),
     ]
+
+
+def test_login_on_a_fresh_browser_restores_history(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    first_browser = browser.new_context(service_workers="block")
+    route_scripted_engine(first_browser, {"reply": REPLY, "loadSteps": 1, "tokenDelayMs": 1})
+    page = open_app(first_browser, live_server.url)
+    user = register(page)
+    hello = greeting(page)
+    load_model(page)
+    say(page, "remember me")
+    expect_synced(page)
+    first_browser.close()
+    stored = server_log(live_server, user)
+
+    fresh = browser.new_context(service_workers="block")
+    try:
+        page = open_app(fresh, live_server.url)
+        page.click("#account-button")
+        page.fill("#account-form [name=username]", user)
+        page.fill("#account-form [name=password]", "correct horse battery")
+        page.click("#login")
+        expect(page.locator("#account-button")).to_have_attribute("data-signed-in", "yes")
+        restored = page.locator("#session-list li", has_text="remember me")
+        expect(restored).to_have_count(1)
+        restored.locator("button.side-button").click()
+        expect(page.locator("#chat .message")).to_have_count(3)
+        assert page.locator("#chat .message.user .content").inner_text() == "remember me"
+        assert page.locator("#chat .message.assistant .content").last.inner_text() == REPLY
+        page.reload()  # a second login on this browser would not pull again; nothing duplicated
+        wait_ready(page)
+        expect(page.locator("#session-list li", has_text="remember me")).to_have_count(1)
+        expect_synced(page)
+        assert (
+            server_log(live_server, user)
+            == stored
+            == [
+                ("assistant", 0, hello),
+                ("user", 1, "remember me"),
+                ("assistant", 2, REPLY),
+            ]
+        )
+    finally:
+        fresh.close()

@@ -1,0 +1,58 @@
+"""The service worker is versioned by the shell's contents and lists every shell file."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.offline import ShellManifest
+from server.settings import ROOT, Settings
+
+
+def _files(script: str) -> list[str]:
+    match = re.search(r"const FILES = (\[.*?\]);", script, re.S)
+    assert match
+    return json.loads(match.group(1))
+
+
+async def test_sw_lists_the_shell_and_never_the_api(tmp_path: Path, database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/sw.js")
+        version = (await client.get("/app-version.json")).json()["version"]
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cache-control"] == "no-cache"
+    files = _files(response.text)
+    for needed in (
+        "/",
+        "/pyscript.toml",
+        "/app/main.py",
+        "/static/style.css",
+        "/static/webllm-worker.js",
+        "/runtime/pyodide/pyodide.asm.wasm",
+        "/runtime/pyodide/python_stdlib.zip",
+        "/runtime/pyodide/pyodide-lock.json",
+        "/runtime/web-llm/index.js",
+    ):
+        assert needed in files
+    assert any(f.startswith("/runtime/wheels/") for f in files)
+    assert not any(f.startswith("/api/") for f in files)
+    assert f'const VERSION = "{version}"' in response.text
+
+
+def test_version_follows_content(tmp_path: Path) -> None:
+    app_copy = tmp_path / "app"
+    shutil.copytree(ROOT / "app", app_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = ShellManifest(Settings(app_dir=app_copy, data_dir=tmp_path))
+    first = manifest.snapshot().version
+    assert manifest.snapshot().version == first  # stable while nothing changes
+    (app_copy / "gpu.py").write_text((app_copy / "gpu.py").read_text() + "\n# changed\n")
+    second = manifest.snapshot().version
+    assert second != first
+    assert f'"{second}"' in manifest.worker_script()
