@@ -17,7 +17,6 @@ from app.browser.dom import by_id, element, on
 from app.browser.files import download, read_chosen_file
 from app.browser.message_view import MessageActions, StreamingReply, render_message
 from app.browser.sidebar import Sidebar
-from app.cards import CardError, avatar_png_bytes, card_to_json, read_card_file, write_png_card
 from app.conversation import history_for_reply, log_entries, next_seq, session_title
 from app.engine_errors import EngineError
 from app.models import Character, ChatSession, Message, builtin_characters
@@ -32,7 +31,7 @@ from app.prompt import (
     reply_token_budget,
     supports_thinking,
 )
-from app.think import ThinkParser
+from app.think import ThinkParser, strip_reasoning
 
 if TYPE_CHECKING:
     from app.browser.controller import Controller
@@ -185,8 +184,8 @@ class ChatController:
                 if self.session and session.id == self.session.id
                 else await self.repo.list_messages(session.id)
             )
-            last = messages[-1].content if messages else ""
-            rows.append((session, " ".join(last.split())))
+            last = strip_reasoning(messages[-1].content) if messages else ""
+            rows.append((session, " ".join(last.replace("*", "").split())))  # a plain preview
         self.sidebar.sessions(rows, self.session.id if self.session else None)
 
     async def rename_session(self, session_id: str) -> None:
@@ -248,6 +247,8 @@ class ChatController:
         if chosen is None:
             return
         _name, data = chosen
+        from app.cards import CardError, read_card_file  # only needed here: not at start-up
+
         try:
             character = read_card_file(data)
         except CardError as error:
@@ -260,6 +261,8 @@ class ChatController:
         """Download the character as a V2 card (JSON, or PNG with the card in a tEXt chunk)."""
         if self.character is None:
             return
+        from app.cards import avatar_png_bytes, card_to_json, write_png_card
+
         stem = (
             "".join(
                 ch if ch.isalnum() or ch in "-_ " else "_" for ch in self.character.name

@@ -253,7 +253,10 @@ def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> N
 def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> None:
     """A 390x844 phone: nothing wider than the screen; the drawer opens. Screenshots go to docs/."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, service_workers="block"
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        service_workers="block",
+        reduced_motion="reduce",
     )
     try:
         route_scripted_engine(
