@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyscript import document, window
 
 from app.browser.character_editor import CharacterEditor
-from app.browser.dom import by_id, element, on
+from app.browser.dom import by_id, element, on, spawn
 from app.browser.files import download, read_chosen_file
 from app.browser.message_view import MessageActions, StreamingReply, render_message
 from app.browser.sidebar import Sidebar
@@ -312,6 +312,31 @@ class ChatController:
         by_id("thinking-switch").hidden = not supports_thinking(model)
         by_id("thinking-toggle").checked = bool(self.session and self.session.thinking_enabled)
 
+    def _node(self, message: Message) -> Any:
+        assert self.character is not None
+        last = self.messages[-1] if self.messages else None
+        return render_message(
+            message,
+            self.t,
+            self.actions,
+            speaker=self.character.name if message.role == "assistant" else self.user_name,
+            avatar=self.character.avatar,
+            is_last=message is last and message.role == "assistant" and message.seq > 0,
+            busy=self.busy,
+        )
+
+    def _show_tail(self, count: int) -> None:
+        """Re-render only the last ``count`` messages (appending the new ones): long chats stay cheap."""
+        root = by_id("chat")
+        for message in self.messages[-count:]:
+            node = self._node(message)
+            old = root.querySelector(f'article[data-id="{message.id}"]')
+            if old:
+                old.replaceWith(node)
+            else:
+                root.appendChild(node)
+        root.scrollTop = root.scrollHeight
+
     def render_chat(self) -> None:
         """Every message of the open chat."""
         self._render_header()
@@ -320,20 +345,8 @@ class ChatController:
         if self.character is None:
             root.appendChild(element("p", self.t("chat.pick_character"), classes=("empty",)))
             return
-        last_reply = next((m.id for m in reversed(self.messages) if m.role == "assistant"), None)
-        ends_with_reply = bool(self.messages) and self.messages[-1].role == "assistant"
         for message in self.messages:
-            root.appendChild(
-                render_message(
-                    message,
-                    self.t,
-                    self.actions,
-                    speaker=self.character.name if message.role == "assistant" else self.user_name,
-                    avatar=self.character.avatar,
-                    is_last=ends_with_reply and message.id == last_reply and message.seq > 0,
-                    busy=self.busy,
-                )
-            )
+            root.appendChild(self._node(message))
         root.scrollTop = root.scrollHeight
 
     # -- the conversation -------------------------------------------------------------------
@@ -361,7 +374,7 @@ class ChatController:
         if self.session is None or self.busy:
             return
         stored = await self.repo.list_messages(self.session.id)
-        if [m.to_dict() for m in stored] != [m.to_dict() for m in self.messages]:
+        if _shape(stored) != _shape(self.messages):
             self.messages = stored
             self.render_chat()
 
@@ -387,8 +400,9 @@ class ChatController:
         self.session = session
         self.messages.append(message)
         self.on_enqueued()
-        self.render_chat()
-        await self.render_sidebar()
+        self._show_tail(2)  # the new message, and the reply before it loses "regenerate"
+        by_id("chat-session-title").textContent = session.title
+        spawn(self.render_sidebar())
         await self._generate(regenerate=False)
 
     async def regenerate(self, message_id: str) -> None:
@@ -472,8 +486,12 @@ class ChatController:
             self.session = session
             self.messages = [m for m in self.messages if m.id != reply.id] + [reply]
             self.on_enqueued()
-        self.render_chat()
-        await self.render_sidebar()
+        view.node.remove()
+        if target is not None and not answer:
+            self._show_tail(1)  # nothing new: the version that was there comes back
+        else:
+            self._show_tail(2)
+        spawn(self.render_sidebar())
 
     def _stats(self, usage: dict[str, Any] | None, state: str) -> dict[str, Any] | None:
         if not usage:
@@ -542,3 +560,8 @@ class ChatController:
     def relabel(self) -> None:
         """Re-render in the current language."""
         self.render_chat()
+
+
+def _shape(messages: list[Message]) -> list[tuple[str, int, int, int]]:
+    """Enough to tell whether another tab changed a chat, without comparing whole texts."""
+    return [(m.id, m.swipe_index, len(m.swipes), len(m.content)) for m in messages]
