@@ -34,10 +34,15 @@ migrate: deps
 run: migrate
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m server
 
-## Debian's Chromium for the browser tests, when no Chromium is installed.
+## Debian's Chromium for the browser tests (and shellcheck for the build script's lint test),
+## when they are missing.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@missing=""; \
+	  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
+	  command -v shellcheck >/dev/null 2>&1 || missing="$$missing shellcheck"; \
+	  if [ -n "$$missing" ]; then \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  fi
 
 test: deps chromium
 	$(PY) -m pytest
