@@ -58,8 +58,8 @@ class Controller:
         self.cache_backend = backend if backend in CACHE_BACKENDS else "cache"
         self.mirror = ""
         self.extra_presets: list[dict[str, Any]] = []
-        self.app_config = self._build_config()
-        self.engine = Engine(self.app_config, self._on_progress)
+        self.app_config: dict[str, Any] = {"model_list": [], "cacheBackend": self.cache_backend}
+        self.engine = Engine(self.app_config, self._on_progress)  # the config comes in start()
         self.lock = EngineLock(self._release_requested)
         self.models = ModelPanel(self.t, self.pick_model, self.cancel_load)
         self._wire()
@@ -93,6 +93,9 @@ class Controller:
                     for p in problems
                 )
             )
+
+    def _use_config(self) -> None:
+        """(Re)build WebLLM's AppConfig from the presets, mirror and cache backend."""
         self.app_config = self._build_config()
         self.engine.app_config = self.app_config
 
@@ -108,6 +111,7 @@ class Controller:
         if self.report.usable:
             self.engine.prepare()
         await self._load_server_presets()
+        self._use_config()  # built once, with the server's presets and mirror
         self._assess()
         # Which models are downloaded takes a cache lookup per model: not on the way to "ready".
         spawn(self._check_cache())
@@ -388,6 +392,5 @@ class Controller:
             return
         self.cache_backend = backend
         window.localStorage.setItem(PREF_CACHE, backend)
-        self.app_config = self._build_config()
-        self.engine.app_config = self.app_config
+        self._use_config()
         await self._render_storage()
