@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-__all__ = ["CATALOGUE", "LANGUAGES", "pick_language", "translate"]
+__all__ = ["CATALOGUE", "LANGUAGES", "Translate", "pick_language", "translate"]
 
 LANGUAGES = ("en", "ko")
+
+#: A catalogue lookup bound to the current language (``Shell.t``).
+Translate = Callable[..., str]
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app.title": {"en": "Character Chat", "ko": "캐릭터 채팅"},

@@ -13,6 +13,7 @@ from pyscript import window
 
 from app.browser.dom import by_id, element, on, spawn
 from app.browser.http import api_json
+from app.i18n import Translate
 from app.outbox.entries import MessageEntry
 from app.outbox.ports import NetworkError
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AccountPanel"]
 
-Translate = Callable[..., str]
 _LAST_USER = "account.lastUser"
 
 

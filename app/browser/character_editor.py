@@ -9,11 +9,11 @@ from typing import Any
 
 from app.browser.dom import by_id, on
 from app.browser.files import read_chosen_file
+from app.i18n import Translate
 from app.models import Character, now_iso
 
 __all__ = ["CharacterEditor", "avatar_data_url", "split_greetings"]
 
-Translate = Callable[..., str]
 _MAX_AVATAR = 2 * 1024 * 1024
 _TEXT_FIELDS = (
     "name",

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyodide.ffi import jsnull
 from pyscript import window
 
+from app.browser.jsbridge import absent
 from app.gpu import GpuReport, GpuState
 
 __all__ = ["probe_gpu"]
 
 
-def _absent(value: Any) -> bool:
-    """JS ``undefined`` arrives as None, ``null`` as Pyodide's ``jsnull``."""
-    return value is None or value is jsnull
-
-
 def _adapter_description(adapter: Any) -> tuple[str, bool]:
     info = getattr(adapter, "info", None)
-    if _absent(info):
+    if absent(info):
         return "", bool(getattr(adapter, "isFallbackAdapter", False))
     parts = [
         str(getattr(info, name, "") or "") for name in ("vendor", "architecture", "description")
@@ -32,13 +27,13 @@ def _adapter_description(adapter: Any) -> tuple[str, bool]:
 async def probe_gpu() -> GpuReport:
     """``navigator.gpu`` → ``requestAdapter()`` → features and limits."""
     gpu = getattr(window.navigator, "gpu", None)
-    if _absent(gpu):
+    if absent(gpu):
         return GpuReport(GpuState.NO_API)
     try:
         adapter = await gpu.requestAdapter()
     except Exception:  # noqa: BLE001 - a refusal is reported as "no adapter"
         adapter = None
-    if _absent(adapter):
+    if absent(adapter):
         return GpuReport(GpuState.NO_ADAPTER)
     features = frozenset(str(name) for name in adapter.features)
     description, fallback = _adapter_description(adapter)

@@ -8,7 +8,7 @@ from pyodide.ffi import JsProxy, jsnull
 from pyscript import window
 from pyscript.ffi import to_js as _to_js
 
-__all__ = ["absent", "error_parts", "js_object", "to_py"]
+__all__ = ["absent", "js_object", "to_py"]
 
 
 def js_object(value: Any) -> Any:
@@ -28,12 +28,3 @@ def to_py(value: Any) -> Any:
 def absent(value: Any) -> bool:
     """JS ``undefined`` arrives as None, ``null`` as Pyodide's ``jsnull``."""
     return value is None or value is jsnull
-
-
-def error_parts(exc: BaseException) -> tuple[str, str]:
-    """``(name, message)`` of a JS error surfaced in Python (or of a Python exception)."""
-    name = getattr(exc, "name", None)
-    message = getattr(exc, "message", None)
-    if isinstance(name, str) and isinstance(message, str):
-        return name, message
-    return type(exc).__name__, str(exc)

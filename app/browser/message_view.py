@@ -9,12 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from app.browser.dom import element, on
+from app.i18n import Translate
 from app.markdown import render_markdown
 from app.models import Message
 
 __all__ = ["MessageActions", "StreamingReply", "render_message"]
-
-Translate = Callable[..., str]
 
 
 class MessageActions:

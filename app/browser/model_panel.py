@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from app.browser.dom import by_id, element, on
+from app.i18n import Translate
 from app.model_choice import ModelChoice
 from app.progress import LoadProgress
 
 __all__ = ["ModelPanel"]
-
-Translate = Callable[..., str]
 
 
 def _gb(megabytes: float) -> str:

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from app.browser.dom import by_id, on
 from app.browser.files import download, read_chosen_file
+from app.i18n import Translate
 from app.prompt import DEFAULT_SYSTEM_PROMPT, GenerationSettings
 
 if TYPE_CHECKING:
     from app.storage.chat_repo import ChatRepository
 
 __all__ = ["SettingsPanel"]
-
-Translate = Callable[..., str]
 
 
 class SettingsPanel:

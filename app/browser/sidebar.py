@@ -6,12 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.browser.dom import by_id, element, on
+from app.i18n import Translate
 from app.models import Character, ChatSession
 from app.prompt import substitute_macros
 
 __all__ = ["Sidebar"]
-
-Translate = Callable[..., str]
 
 
 class Sidebar:

@@ -11,10 +11,9 @@ from pyscript.js_modules import engine_glue
 
 from app.browser.dom import by_id, element, on
 from app.browser.jsbridge import absent, js_object
+from app.i18n import Translate
 
 __all__ = ["ServiceWorkerUpdates"]
-
-Translate = Callable[..., str]
 
 
 class ServiceWorkerUpdates:
