@@ -46,6 +46,8 @@ class AccountPanel:
         on(by_id("logout"), "click", lambda _e: self.logout())
         by_id("account-button").removeAttribute("disabled")
         self._status_known = False
+        self._changes = 0
+        # Counts logins and logouts, so a slower status answer cannot undo one.
         for event in ("online", "offline"):
             on(window, event, lambda _e: self._on_connectivity())
 
@@ -54,10 +56,13 @@ class AccountPanel:
         if not bool(window.navigator.onLine):
             self._offline_start()
             return
+        asked_at = self._changes
         try:
             response = await api_json("GET", "/api/v1/auth/status")
         except NetworkError:
             self._offline_start()
+            return
+        if asked_at != self._changes:  # the user logged in or out meanwhile: that answer is newer
             return
         self._status_known = True
         user = (response.body or {}).get("user") if response.status == 200 else None
@@ -138,6 +143,7 @@ class AccountPanel:
             self._error(self.t("account.error", message=text))
             return
         self._error(None)
+        self._changes += 1
         self.form.elements.namedItem("password").value = ""
         self.username = str((response.body or {}).get("username") or username)
         self._status_known = True
@@ -154,6 +160,7 @@ class AccountPanel:
         except NetworkError:
             self._error(self.t("account.offline"))
             return
+        self._changes += 1
         self.username = None
         self._remember()
         await self.runtime.logout()

@@ -53,6 +53,7 @@ class ChatController:
         self.session: ChatSession | None = None
         self.messages: list[Message] = []
         self.reply: StreamingReply | None = None
+        self._restoring = False
         self.settings = GenerationSettings()
         self.user_name = "User"
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
@@ -88,11 +89,15 @@ class ChatController:
     async def restore_from_account(self, username: str) -> None:
         """After a login: pull this account's chats from the server, once per browser."""
         flag = f"restored:{username}"
-        if not username or window.localStorage.getItem(flag):
+        if not username or window.localStorage.getItem(flag) or self._restoring:
             return
         from app.browser.restore import restore_history
 
-        summary = await restore_history(self.repo)
+        self._restoring = True
+        try:
+            summary = await restore_history(self.repo)
+        finally:
+            self._restoring = False
         if summary.error:
             window.console.warn(f"history restore stopped: {summary.error}")
             return
@@ -373,7 +378,10 @@ class ChatController:
         """Another tab may have written to this chat: reload it before adding to it."""
         if self.session is None or self.busy:
             return
-        stored = await self.repo.list_messages(self.session.id)
+        session_id = self.session.id
+        stored = await self.repo.list_messages(session_id)
+        if self.session is None or self.session.id != session_id or self.busy:
+            return  # the user opened another chat (or started a reply) meanwhile
         if _shape(stored) != _shape(self.messages):
             self.messages = stored
             self.render_chat()
