@@ -16,7 +16,7 @@ from litestar.middleware import ASGIMiddleware
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ConditionalGetMiddleware"]
+__all__ = ["ConditionalGetMiddleware", "RevalidateMiddleware"]
 
 
 def _etags(header: str) -> set[str]:
@@ -56,3 +56,22 @@ class ConditionalGetMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, maybe_304)
+
+
+class RevalidateMiddleware(ASGIMiddleware):
+    """``Cache-Control: no-cache`` on every response, so a deploy is seen at once.
+
+    Used instead of ``create_static_files_router(cache_control=...)``, which hands one headers
+    dict to every file response: a ``.gz`` file's response adds ``content-encoding: gzip`` to
+    that dict, and every file served after it would claim to be gzip.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async def revalidate(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message)["cache-control"] = "no-cache"
+            await send(message)
+
+        await next_app(scope, receive, revalidate)

@@ -10,6 +10,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
+from server.caching import RevalidateMiddleware
+
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
@@ -59,9 +61,9 @@ def web_routes(settings: Settings) -> list[ControllerRouterHandler]:
     def static(path: str, directory: object, name: str) -> ControllerRouterHandler:
         return create_static_files_router(
             path=path,
-            directories=[directory],
+            directories=[directory],  # type: ignore[list-item]
             name=name,
-            cache_control=REVALIDATE,  # type: ignore[list-item]
+            middleware=[RevalidateMiddleware()],
         )
 
     return [

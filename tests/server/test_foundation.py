@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -82,6 +84,27 @@ async def test_revalidation_answers_304_without_a_body(client: Client) -> None:
     stale = await client.get("/runtime/pyodide/pyodide.mjs", headers={"if-none-match": '"other"'})
     assert stale.status_code == 200
     assert stale.content == first.content
+
+
+async def test_a_gzip_file_does_not_make_later_files_claim_gzip(
+    database_url: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from server.app import create_app
+    from server.settings import Settings
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    (runtime / "data.bin.gz").write_bytes(gzip.compress(b"inflated by the browser"))
+    (runtime / "plain.js").write_text("export const plain = true;\n")
+    app = create_app(Settings(database_url=database_url, data_dir=tmp_path, runtime_dir=runtime))
+    async with AsyncTestClient(app=app) as client:
+        packed = await client.get("/runtime/data.bin.gz")
+        plain = await client.get("/runtime/plain.js")
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == b"inflated by the browser"  # httpx inflates, as a browser does
+    assert "content-encoding" not in plain.headers
+    assert plain.text == "export const plain = true;\n"
+    assert plain.headers["cache-control"] == packed.headers["cache-control"] == "no-cache"
 
 
 @pytest.mark.parametrize(
