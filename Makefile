@@ -22,7 +22,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 ## The browser runtime we serve: Pyodide, PyScript, WebLLM and pinned wheels.
-build/runtime/.stamp: node_modules/.package-lock.json requirements/pyodide-wheels.txt tools/vendor_runtime.py | $(VENV)/.deps
+build/runtime/.stamp: node_modules/.package-lock.json requirements/pyodide-wheels.txt tools/vendor_runtime.py tools/pyodide_snapshot.mjs | $(VENV)/.deps
 	$(PY) tools/vendor_runtime.py
 	@touch $@
 

@@ -32,6 +32,8 @@ _WEB_FILES = (
     "icon-192.png",
     "icon-512.png",
     "main.py",
+    "pyodide-boot.mjs",
+    "pyodide-restore.mjs",
     "engine-glue.js",
     "http-glue.js",
     "idb.js",

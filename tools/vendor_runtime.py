@@ -5,6 +5,8 @@ copied out of ``node_modules`` (installed by ``npm ci`` from the lock file) into
 folder, and the pure-Python wheels are downloaded by pip (pinned with hashes). Pyodide's npm
 package lists ``micropip`` and ``packaging`` in ``pyodide-lock.json`` without shipping them, and
 PyPI's builds of the same versions hash differently, so our served lock gets their real hashes.
+Last, Node (which npm needs anyway) builds the Python memory snapshot the page starts from
+(``tools/pyodide_snapshot.mjs``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 RUNTIME_DIR = ROOT / "build" / "runtime"
 WHEELS_REQUIREMENTS = ROOT / "requirements" / "pyodide-wheels.txt"
+SNAPSHOT_SCRIPT = ROOT / "tools" / "pyodide_snapshot.mjs"
+#: Where web/pyodide-boot.mjs looks for the snapshot.
+SNAPSHOT_NAME = "snapshot.bin.gz"
 
 PYODIDE_FILES = (
     "pyodide.mjs",
@@ -81,6 +86,16 @@ def _rewrite_lock(lock_path: Path, wheels: list[Path]) -> None:
     lock_path.write_text(json.dumps(lock, separators=(",", ":")))
 
 
+def _build_snapshot(pyodide: Path, wheels: list[Path]) -> None:
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is missing: it comes with npm, which `make` needs anyway")
+    subprocess.run(
+        [node, str(SNAPSHOT_SCRIPT), str(pyodide), str(pyodide / SNAPSHOT_NAME), *map(str, wheels)],
+        check=True,
+    )
+
+
 def build_runtime(out: Path = RUNTIME_DIR) -> Path:
     """Build ``out`` from node_modules and pinned wheels; safe to run again."""
     if not NODE_MODULES.is_dir():
@@ -104,6 +119,7 @@ def build_runtime(out: Path = RUNTIME_DIR) -> Path:
             shutil.move(wheel, pyodide / wheel.name)
     locked = [pyodide / w.name for w in wheels if (pyodide / w.name).exists()]
     _rewrite_lock(pyodide / "pyodide-lock.json", locked)
+    _build_snapshot(pyodide, sorted((tmp / "wheels").glob("*.whl")))
 
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, BrowserType, Page, expect
 
 from tests.e2e.conftest import PageWatch, route_scripted_engine, wait_ready, watch_page
@@ -33,6 +34,42 @@ def test_boots_with_no_external_requests_and_reports_swiftshader(
     assert page_watch.requests, "the page made no request at all"
     assert page_watch.external_requests() == []
     assert page_watch.errors == []
+
+
+def test_python_starts_from_the_memory_snapshot(page: Page, live_server: LiveServer) -> None:
+    """The page restores the Python snapshot built by `make` instead of booting CPython."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.goto(live_server.url)
+    wait_ready(page)
+    marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
+    assert "python:snapshot" in marks
+    assert "python:fresh" not in marks
+    assert not [w for w in warnings if "snapshot" in w]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"status": 404, "body": "not found"}, id="missing"),
+        pytest.param({"status": 200, "body": b"\x00not a snapshot" * 4096}, id="corrupt"),
+    ],
+)
+def test_without_a_usable_snapshot_python_starts_from_scratch(
+    page: Page, live_server: LiveServer, answer: dict[str, object]
+) -> None:
+    """A missing or foreign snapshot costs time, never the app: Python boots the usual way."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.route("**/runtime/pyodide/snapshot.bin.gz", lambda route: route.fulfill(**answer))  # type: ignore[arg-type]
+    page.goto(live_server.url)
+    wait_ready(page)
+    marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
+    assert "python:fresh" in marks
+    assert "python:snapshot" not in marks
+    assert any("starting Python from scratch" in w for w in warnings)
+    greeting = page.locator("#chat .message.assistant .content").first
+    expect(greeting.locator("em").first).to_be_visible()  # the served wheels still work
 
 
 def test_python_reads_the_real_webllm_model_list(page: Page, live_server: LiveServer) -> None:

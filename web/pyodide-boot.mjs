@@ -1,0 +1,48 @@
+// PyScript's interpreter module (pyscript.toml `interpreter`): Pyodide, restored from the memory
+// snapshot that tools/pyodide_snapshot.mjs builds, so the page skips booting CPython and
+// importing the app's libraries. Without a usable snapshot (missing, or made by another Pyodide
+// build) Python starts from scratch as usual: slower, never broken.
+import { loadPyodide as startPyodide, version } from "/runtime/pyodide/pyodide.mjs";
+import { afterRestore } from "./pyodide-restore.mjs";
+
+export { version };
+
+const INDEX_URL = new URL("/runtime/pyodide/", import.meta.url).href;
+// Served with Content-Encoding: gzip, so the browser hands us the inflated bytes.
+const SNAPSHOT_URL = new URL("snapshot.bin.gz", INDEX_URL).href;
+
+// Pyodide's snapshot header starts with this magic number and the offset of the memory image.
+const SNAPSHOT_MAGIC = 0x706e7300;
+const WASM_PAGE = 65536;
+
+async function fetchSnapshot() {
+  const response = await fetch(SNAPSHOT_URL);
+  if (!response.ok) throw new Error(`${SNAPSHOT_URL}: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // Checked here because Pyodide would size the wasm memory from a bad file and then wait
+  // forever on the failed instantiation instead of throwing.
+  const header = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const image = bytes.byteLength >= 48 ? bytes.byteLength - header.getUint32(4, true) : 0;
+  if (header.getUint32(0, true) !== SNAPSHOT_MAGIC || image <= 0 || image % WASM_PAGE) {
+    throw new Error(`${SNAPSHOT_URL}: not a Pyodide memory snapshot`);
+  }
+  return bytes;
+}
+
+/** PyScript calls this with its own options; the index URL is ours, not the module's folder. */
+export async function loadPyodide(options = {}) {
+  const settings = { ...options, indexURL: INDEX_URL };
+  try {
+    const snapshot = fetchSnapshot();
+    snapshot.catch(() => {}); // reported below, if Pyodide gets as far as waiting for it
+    const pyodide = await startPyodide({ ...settings, _loadSnapshot: snapshot });
+    afterRestore(pyodide);
+    performance.mark("python:snapshot");
+    return pyodide;
+  } catch (error) {
+    console.warn(`Python snapshot not used, starting Python from scratch: ${error}`);
+  }
+  const pyodide = await startPyodide(settings);
+  performance.mark("python:fresh");
+  return pyodide;
+}
