@@ -76,6 +76,9 @@ class SyncRuntime:
         self._timer_proxy = create_proxy(self._on_timer)
         self._proxies: list[Any] = [self._timer_proxy]
         self._closed = False
+        self._shown = OutboxState()
+        self._enqueues = 0
+        """Counts :meth:`notify_enqueued` calls: a state read before the latest one is stale."""
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -114,7 +117,13 @@ class SyncRuntime:
     # -- what the page calls --------------------------------------------------------------------
 
     def notify_enqueued(self) -> None:
-        """Something was enqueued (``save_messages`` returned keys): tell the tabs, flush."""
+        """Something was enqueued (``save_messages`` returned keys): tell the tabs, flush.
+
+        The indicator leaves "synced" at once, before the store is re-read: it never says
+        synced while a message waits to be sent.
+        """
+        self._enqueues += 1
+        self._show(replace(self._shown, waiting=self._shown.waiting + 1, paused=self.worker.paused))
         self._spawn(self._refresh(broadcast=True, arm=False))
         self.request_flush()
 
@@ -184,6 +193,7 @@ class SyncRuntime:
                 continue
             if not grant.ok:  # no lock to be had: flush anyway, the server deduplicates
                 window.console.warn(f"outbox lock unavailable: {grant.name}: {grant.message}")
+            enqueues = self._enqueues
             try:
                 result = await self.worker.flush()
             except Exception as exc:  # noqa: BLE001 - keep the page alive, retry later
@@ -193,25 +203,29 @@ class SyncRuntime:
             finally:
                 if grant.ok:
                     grant.release()
-            self._show(result.state)
-            self._post({"type": "state", "state": result.state.to_dict()})
+            if enqueues == self._enqueues:  # else that enqueue's refresh and flush report
+                self._show(result.state)
+                self._post({"type": "state", "state": result.state.to_dict()})
             self._arm(result.next_wakeup)
 
     async def _refresh(self, *, broadcast: bool, arm: bool) -> None:
         """Re-read the store, show the state, optionally tell the tabs and re-arm the timer."""
+        enqueues = self._enqueues
         try:
             state = await self.worker.state()
             wakeup = await self.worker.next_wakeup() if arm else None
         except Exception as exc:  # noqa: BLE001
             window.console.warn(f"outbox state unavailable: {exc!r}")
             return
-        self._show(state)
-        if broadcast:
-            self._post({"type": "state", "state": state.to_dict()})
+        if enqueues == self._enqueues:  # else the newer enqueue's own refresh shows the truth
+            self._show(state)
+            if broadcast:
+                self._post({"type": "state", "state": state.to_dict()})
         if arm and (self._flushing is None or self._flushing.done()):
             self._arm(wakeup)
 
     def _show(self, state: OutboxState) -> None:
+        self._shown = state
         try:
             self._on_state(state)
         except Exception as exc:  # noqa: BLE001 - a UI bug must not stop the outbox

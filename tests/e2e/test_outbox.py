@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sqlite3
 import uuid
 from typing import Any
@@ -75,7 +76,9 @@ def say(page: Page, text: str) -> None:
     page.fill("#prompt", text)
     page.keyboard.press("Enter")
     expect(page.locator(".message.assistant")).to_have_count(replies + 1)
+    # Saved (and so in the outbox): the streaming view gives way to the stored message's.
     expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "done")
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-id", re.compile("."))
 
 
 def expect_synced(page: Page, timeout: float = 45_000) -> None:
