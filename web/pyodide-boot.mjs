@@ -29,13 +29,27 @@ async function fetchSnapshot() {
   return bytes;
 }
 
+/**
+ * A thenable that gives up its promise after the first `await`: Pyodide keeps its options for
+ * the page's lifetime, and the 25 MB snapshot must not stay alive beside the heap it filled.
+ */
+function once(promise) {
+  promise.catch(() => {}); // reported by loadPyodide below, if Pyodide gets as far as awaiting it
+  let pending = promise;
+  return {
+    then(resolve, reject) {
+      const taken = pending;
+      pending = null;
+      return taken.then(resolve, reject);
+    },
+  };
+}
+
 /** PyScript calls this with its own options; the index URL is ours, not the module's folder. */
 export async function loadPyodide(options = {}) {
   const settings = { ...options, indexURL: INDEX_URL };
   try {
-    const snapshot = fetchSnapshot();
-    snapshot.catch(() => {}); // reported below, if Pyodide gets as far as waiting for it
-    const pyodide = await startPyodide({ ...settings, _loadSnapshot: snapshot });
+    const pyodide = await startPyodide({ ...settings, _loadSnapshot: once(fetchSnapshot()) });
     afterRestore(pyodide);
     performance.mark("python:snapshot");
     return pyodide;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, expect
 
@@ -46,6 +48,38 @@ def test_python_starts_from_the_memory_snapshot(page: Page, live_server: LiveSer
     assert "python:snapshot" in marks
     assert "python:fresh" not in marks
     assert not [w for w in warnings if "snapshot" in w]
+
+
+def _array_buffers_over(page: Page, min_bytes: int) -> list[int]:
+    """Sizes of the page's ArrayBuffer stores over ``min_bytes``, from a V8 heap snapshot."""
+    cdp = page.context.new_cdp_session(page)
+    chunks: list[str] = []
+    cdp.on("HeapProfiler.addHeapSnapshotChunk", lambda event: chunks.append(event["chunk"]))
+    cdp.send("HeapProfiler.enable")
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("HeapProfiler.takeHeapSnapshot", {"reportProgress": False})
+    heap = json.loads("".join(chunks))
+    fields = heap["snapshot"]["meta"]["node_fields"]
+    name_at, size_at = fields.index("name"), fields.index("self_size")
+    nodes, strings = heap["nodes"], heap["strings"]
+    return [
+        nodes[i + size_at]
+        for i in range(0, len(nodes), len(fields))
+        if nodes[i + size_at] > min_bytes and "JSArrayBufferData" in strings[nodes[i + name_at]]
+    ]
+
+
+def test_the_snapshot_bytes_are_let_go_once_restored(page: Page, live_server: LiveServer) -> None:
+    """Only Python's heap stays: the downloaded copy it was filled from is garbage."""
+    page.goto(live_server.url)
+    wait_ready(page)
+    snapshot_size = page.evaluate(
+        "async () => (await (await fetch('/runtime/pyodide/snapshot.bin.gz')).arrayBuffer())"
+        ".byteLength"
+    )
+    page.wait_for_timeout(500)  # let that fetch's own buffer go too
+    big = _array_buffers_over(page, snapshot_size // 2)
+    assert len(big) == 1, f"buffers the size of the snapshot: {big}"  # the wasm memory
 
 
 @pytest.mark.parametrize(
