@@ -49,6 +49,8 @@ def test_offline_open_boots_chats_and_syncs_once_back_online(
     page.goto(live_server.url)
     wait_ready(page)
     expect(page.locator("#status")).to_have_attribute("data-state", "ready")
+    # Python came from the precached memory snapshot too, not a from-scratch start.
+    assert page.evaluate("performance.getEntriesByName('python:snapshot').length") == 1
     banner = page.locator("#offline-banner")
     expect(banner).to_have_attribute("data-cached", "yes")
     expect(banner).to_contain_text(MODEL)
