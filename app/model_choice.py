@@ -7,7 +7,6 @@ capped at 8 by browsers) and whether the adapter is a software fallback.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ __all__ = ["ModelChoice", "assess_models", "recommend"]
 _FAVOURITES = ("Qwen3-8B", "Qwen3-4B", "Qwen3-1.7B", "Qwen3-0.6B")
 #: WebLLM's ``ModelType.embedding``.
 _EMBEDDING = 1
-_SIZE = re.compile(r"-(\d+(?:\.\d+)?)B(?:-|$)")
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,6 @@ class ModelChoice:
     reason_key: str | None
     """Catalogue key saying why the model cannot run here (None when it can)."""
     low_resource: bool = False
-
-    @property
-    def params_b(self) -> float:
-        """Parameter count in billions read from the id (0 when unknown)."""
-        match = _SIZE.search(self.model_id)
-        return float(match.group(1)) if match else 0.0
 
 
 def _reason(

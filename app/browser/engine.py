@@ -1,4 +1,4 @@
-"""The WebLLM engine, driven from Python: load with progress, stream, stop, reset.
+"""The WebLLM engine, driven from Python: load with progress, stream, stop.
 
 The engine lives in a Web Worker (``web/webllm-worker.js``) so inference never blocks the
 page. Token streams are drained in JS by ``web/engine-glue.js`` and handed to Python once per
@@ -187,8 +187,3 @@ class Engine:
         """Interrupt the reply being generated; what was streamed so far stays."""
         if self._engine is not None:
             self._engine.interruptGenerate()
-
-    async def reset(self) -> None:
-        """Forget the engine's KV cache (a new chat, or a different history)."""
-        if self._engine is not None:
-            await engine_glue.settle(self._engine, "resetChat")
