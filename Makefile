@@ -8,7 +8,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PICCOLO_CONF := server.piccolo_conf
 
-.PHONY: run test bench clean deps migrate chromium lint
+.PHONY: run test bench clean deps migrate chromium lint mlc-toolchain tiny-model
 
 ## Python packages from the lock file (re-run only when the lock or pyproject changes).
 $(VENV)/.deps: pyproject.toml requirements.lock
@@ -44,10 +44,40 @@ chromium:
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	  fi
 
-test: deps chromium
+## The MLC compile toolchain, in its own environment (never in the app's lock): Debian's
+## emscripten, PyPI's apache-tvm, and the vendored mlc-llm Python with our patches.
+MLC_TC := build/mlc-toolchain
+MLC_PY := $(MLC_TC)/venv/bin/python
+MLC_VENDORED := $(shell find tools/mlc/third_party -type f 2>/dev/null)
+
+$(MLC_TC)/venv/.stamp: tools/mlc/requirements-toolchain.txt
+	@command -v emcc >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq emscripten; }
+	@test -x $(MLC_PY) || $(PYTHON) -m venv $(MLC_TC)/venv
+	$(MLC_PY) -m pip install --quiet --disable-pip-version-check -r tools/mlc/requirements-toolchain.txt
+	@touch $@
+
+$(MLC_TC)/tvm/.stamp: $(MLC_TC)/venv/.stamp tools/mlc/toolchain.py $(filter tools/mlc/third_party/tvm-headers/%,$(MLC_VENDORED))
+	$(MLC_PY) tools/mlc/toolchain.py tvm $(MLC_TC)/tvm
+	@touch $@
+
+$(MLC_TC)/mlc-llm/.stamp: $(MLC_TC)/venv/.stamp tools/mlc/toolchain.py tools/mlc/mlc_compat.py $(filter tools/mlc/third_party/mlc-llm/%,$(MLC_VENDORED))
+	$(MLC_PY) tools/mlc/toolchain.py mlc $(MLC_TC)/mlc-llm
+	@touch $@
+
+mlc-toolchain: $(MLC_TC)/tvm/.stamp $(MLC_TC)/mlc-llm/.stamp
+
+## The tiny real model the tests run in WebLLM (a mirror folder in Hugging Face layout).
+build/tiny-model/.stamp: $(MLC_TC)/tvm/.stamp $(MLC_TC)/mlc-llm/.stamp tools/mlc/tiny_model.py tools/mlc/build-webgpu-wasm.sh tools/mlc/validate.py
+	$(MLC_PY) tools/mlc/tiny_model.py build/tiny-model
+	@touch $@
+
+tiny-model: build/tiny-model/.stamp
+
+test: deps chromium tiny-model
 	$(PY) -m pytest
 
-bench: deps chromium
+bench: deps chromium tiny-model
 	$(PY) tests/bench/boot.py
 	$(PY) tests/bench/ingest.py
 	$(PY) tests/bench/stream.py

@@ -120,6 +120,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "model.progress.cache": {"en": "loading from this device", "ko": "기기에서 불러오는 중"},
     "model.progress.init": {"en": "preparing the GPU", "ko": "GPU 준비 중"},
+    "model.progress.shaders": {"en": "compiling GPU shaders", "ko": "GPU 셰이더 컴파일 중"},
     "model.progress.done": {"en": "ready", "ko": "준비 완료"},
     "model.cancel": {"en": "Cancel", "ko": "취소"},
     "model.show_unavailable": {
@@ -287,6 +288,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "settings.reply.long": {"en": "Long", "ko": "길게"},
     "settings.temperature": {"en": "Temperature", "ko": "온도"},
     "settings.top_p": {"en": "Top-p", "ko": "Top-p (누적 확률)"},
+    "settings.seed": {"en": "Seed", "ko": "시드"},
+    "settings.seed_random": {"en": "Random", "ko": "무작위"},
+    "settings.seed_hint": {
+        "en": "The same seed and prompt give the same reply.",
+        "ko": "같은 시드와 프롬프트는 같은 답을 냅니다.",
+    },
     "settings.system_prompt": {"en": "Global system prompt", "ko": "전역 시스템 프롬프트"},
     "settings.export": {"en": "Export all data", "ko": "모든 데이터 내보내기"},
     "settings.import": {"en": "Import data", "ko": "데이터 가져오기"},

@@ -84,6 +84,8 @@ MESSAGE_OVERHEAD = 8
 """Template tokens around one message (``<|im_start|>role\\n`` ... ``<|im_end|>\\n``), rounded up."""
 SAFETY_MARGIN = 64
 """Slack for the generation prompt and estimate errors."""
+MAX_SEED = 2**31 - 1
+"""The largest sampling seed (WebLLM takes a 32-bit integer)."""
 
 _MACRO = re.compile(r"\{\{\s*(char|user)\s*\}\}|<(bot|char|user)>", re.IGNORECASE)
 _ORIGINAL = re.compile(r"\{\{\s*original\s*\}\}", re.IGNORECASE)
@@ -413,6 +415,8 @@ class GenerationSettings:
     """A key of :data:`REPLY_TOKENS`."""
     thinking: bool = False
     """Let a Qwen3 model reason (``<think>``) before it answers."""
+    seed: int | None = None
+    """Sampling seed: the same prompt and seed give the same reply (None: a new one each time)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Settings this version does not know, kept for whoever stored them."""
 
@@ -429,6 +433,12 @@ class GenerationSettings:
             changes["reply_length"] = overrides["reply_length"]
         if isinstance(overrides.get("thinking"), bool):
             changes["thinking"] = overrides["thinking"]
+        if "seed" in overrides:
+            seed = overrides["seed"]
+            if seed is None:
+                changes["seed"] = None  # cleared: random again
+            elif isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED:
+                changes["seed"] = seed
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -439,12 +449,13 @@ class GenerationSettings:
             "top_p": self.top_p,
             "reply_length": self.reply_length,
             "thinking": self.thinking,
+            "seed": self.seed,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GenerationSettings:
         """Stored settings; missing or invalid values take the defaults."""
-        known = {"temperature", "top_p", "reply_length", "thinking"}
+        known = {"temperature", "top_p", "reply_length", "thinking", "seed"}
         extra = {key: value for key, value in data.items() if key not in known}
         return cls(extra=extra).merged(data)
 
@@ -466,6 +477,8 @@ def generation_options(settings: GenerationSettings, *, model_id: str = "") -> d
         "stream": True,
         "stream_options": {"include_usage": True},
     }
+    if settings.seed is not None:
+        options["seed"] = settings.seed
     if supports_thinking(model_id):
         options["extra_body"] = {"enable_thinking": settings.thinking}
     return options

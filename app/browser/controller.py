@@ -22,7 +22,7 @@ from app.engine_errors import EngineError, ErrorKind
 from app.gpu import GpuReport
 from app.model_choice import ModelChoice, assess_models, recommend
 from app.presets import CACHE_BACKENDS, CUSTOM_PRESETS, build_app_config
-from app.progress import LoadProgress
+from app.progress import LoadProgress, human_size
 
 if TYPE_CHECKING:
     from app.browser.chat_controller import ChatController
@@ -362,7 +362,8 @@ class Controller:
             info = element("div", classes=("model-info",))
             info.appendChild(element("strong", model_id))
             if size is not None:
-                info.appendChild(element("div", f"{size / 2**20:.0f} MB", classes=("model-meta",)))
+                row.setAttribute("data-bytes", str(size))
+                info.appendChild(element("div", human_size(size), classes=("model-meta",)))
             row.appendChild(info)
             button = element("button", self.t("storage.delete"), classes=("danger",), type="button")
             on(button, "click", lambda _evt, mid=model_id: self.delete_model(mid))

@@ -19,7 +19,7 @@ from pyscript.js_modules import engine_glue, webllm
 from app.browser.jsbridge import js_object, to_py
 from app.engine_errors import EngineError, ErrorKind, classify_error
 from app.presets import chat_options
-from app.progress import LoadProgress, parse_progress
+from app.progress import LoadProgress, ProgressTracker, parse_progress
 
 __all__ = ["Engine", "StreamBatch", "WORKER_URL"]
 
@@ -57,6 +57,7 @@ class Engine:
         self._engine: Any = None
         self._worker: Any = None
         self._progress_proxy: Any = None
+        self._tracker = ProgressTracker()
         self._load_token = 0
         self._cancelled: asyncio.Future[tuple[str, str] | None] | None = None
         self._worker_error: Any = None
@@ -69,7 +70,7 @@ class Engine:
     def _progress(self, report: Any) -> None:
         # Called from WebLLM: an exception here would abort the load, so never raise.
         try:
-            self.on_progress(parse_progress(to_py(report) or {}))
+            self.on_progress(self._tracker.update(parse_progress(to_py(report) or {})))
         except Exception as exc:  # noqa: BLE001
             window.console.warn(f"progress display failed: {exc!r}")
 
@@ -96,6 +97,7 @@ class Engine:
             self._engine = None
             self.model_id = None
         self.prepare()
+        self._tracker = ProgressTracker()
         self._progress_proxy = create_proxy(self._progress)
         config = {"appConfig": self.app_config}
         engine_config = js_object(config)

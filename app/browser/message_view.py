@@ -106,7 +106,17 @@ def render_message(
         )
         bar.appendChild(_button(t("chat.delete"), "delete", lambda _e: actions.delete(message.id)))
     if message.stats and message.role == "assistant":
-        bar.appendChild(element("span", str(message.stats.get("label", "")), classes=("stats",)))
+        stats = message.stats
+        bar.appendChild(
+            element(
+                "span",
+                str(stats.get("label", "")),
+                classes=("stats",),
+                data_decode=str(stats.get("decodeTokensPerS", "")),
+                data_prefill=str(stats.get("prefillTokensPerS", "")),
+                data_tokens=str(stats.get("completionTokens", "")),
+            )
+        )
     node.appendChild(bar)
     return node
 

@@ -50,6 +50,7 @@ class SettingsPanel:
         self._field("reply_length").value = settings.reply_length
         self._field("temperature").value = str(settings.temperature)
         self._field("top_p").value = str(settings.top_p)
+        self._field("seed").value = "" if settings.seed is None else str(settings.seed)
         self._field("system_prompt").value = (
             await self.repo.get_setting("system_prompt", "") or DEFAULT_SYSTEM_PROMPT
         )
@@ -67,6 +68,7 @@ class SettingsPanel:
                 "reply_length": str(self._field("reply_length").value),
                 "temperature": _float(self._field("temperature").value),
                 "top_p": _float(self._field("top_p").value),
+                "seed": _seed(self._field("seed").value),
             }
         )
         await self.repo.set_setting("generation", updated.to_dict())
@@ -114,3 +116,9 @@ def _float(value: Any) -> float | None:
         return float(str(value))
     except ValueError:
         return None
+
+
+def _seed(value: Any) -> int | None:
+    """The seed field: blank (or not a whole number) means a new seed for every reply."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None

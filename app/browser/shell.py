@@ -39,6 +39,9 @@ class Shell:
             node.setAttribute("aria-label", label)
             if node.hasAttribute("title"):
                 node.setAttribute("title", label)
+        for node in document.querySelectorAll("[data-i18n-placeholder]"):
+            hint = translate(str(node.getAttribute("data-i18n-placeholder")), lang)
+            node.setAttribute("placeholder", hint)
         picker = document.getElementById("language")
         picker.value = lang
         picker.removeAttribute("disabled")

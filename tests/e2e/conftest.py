@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,3 +109,18 @@ def scripted_page(page: Page) -> Page:
 def wait_ready(page: Page, timeout: float = 60_000) -> None:
     """Wait until Python reports ready (or an error, which the test then sees)."""
     page.wait_for_selector("#status[data-state=ready], #status[data-state=error]", timeout=timeout)
+
+
+def server_log(server: LiveServer, username: str) -> list[tuple[str, int, str]]:
+    """(role, seq, content) of every stored message of ``username``, by session then seq."""
+    with sqlite3.connect(server.data_dir / "app.sqlite") as db:
+        rows = db.execute(
+            """
+            SELECT m.role, m.seq, m.content FROM chat_message m
+            JOIN chat_session s ON m.session = s.id
+            JOIN account a ON s.account = a.id
+            WHERE a.username = ? ORDER BY s.created_at, m.seq, m.created_at
+            """,
+            (username,),
+        ).fetchall()
+    return [(role, seq, content) for role, seq, content in rows]

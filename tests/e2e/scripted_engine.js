@@ -89,6 +89,12 @@ class ScriptedEngine {
         text: `Fetching param cache[${step}/${cfg.loadSteps}]: ${Math.round(progress * 100)}% completed`,
       });
     }
+    // As WebLLM does: each phase reports 0..1 on its own; "Finish loading" ends the load.
+    this.initProgressCallback?.({
+      progress: 1,
+      timeElapsed: (performance.now() - started) / 1000,
+      text: "Finish loading on WebGPU - scripted",
+    });
     this.modelId = modelId;
   }
 

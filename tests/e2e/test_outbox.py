@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import sqlite3
 import uuid
 from typing import Any
 
@@ -18,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from app.models import builtin_characters
 from app.prompt import substitute_macros
-from tests.e2e.conftest import route_scripted_engine, wait_ready
+from tests.e2e.conftest import route_scripted_engine, server_log, wait_ready
 from tests.support.live_server import LiveServer
 
 MODEL = "Qwen3-0.6B-q4f32_1-MLC"
@@ -31,21 +30,6 @@ def context(browser: Browser) -> Any:
     route_scripted_engine(context, {"reply": REPLY, "loadSteps": 1, "tokenDelayMs": 1})
     yield context
     context.close()
-
-
-def server_log(server: LiveServer, username: str) -> list[tuple[str, int, str]]:
-    """(role, seq, content) of every stored message of ``username``, by session then seq."""
-    with sqlite3.connect(server.data_dir / "app.sqlite") as db:
-        rows = db.execute(
-            """
-            SELECT m.role, m.seq, m.content FROM chat_message m
-            JOIN chat_session s ON m.session = s.id
-            JOIN account a ON s.account = a.id
-            WHERE a.username = ? ORDER BY s.created_at, m.seq, m.created_at
-            """,
-            (username,),
-        ).fetchall()
-    return [(role, seq, content) for role, seq, content in rows]
 
 
 def open_app(context: BrowserContext, url: str) -> Page:

@@ -1,6 +1,7 @@
-"""tools/mlc/build-webgpu-wasm-qwen3-30b-a3b.sh: the printed build plan and its input checks.
+"""tools/mlc/build-webgpu-wasm.sh (and its Qwen3-30B wrapper): the build plan and its checks.
 
-Only DRY_RUN=1 runs happen here (a real build needs the MLC toolchain and hours). PATH holds
+Only DRY_RUN=1 runs and sandboxed stub runs happen here; the real compile with the project's
+toolchain runs in `make tiny-model` (tests/unit/test_tiny_model.py checks its output). PATH holds
 just a directory of stubs, so whether python3/emcc "exist" is decided by each test, and the
 dry run must work on bash builtins alone.
 """
@@ -21,7 +22,8 @@ import pytest
 __all__: list[str] = []
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "tools" / "mlc" / "build-webgpu-wasm-qwen3-30b-a3b.sh"
+SCRIPT = ROOT / "tools" / "mlc" / "build-webgpu-wasm.sh"
+WRAPPER = ROOT / "tools" / "mlc" / "build-webgpu-wasm-qwen3-30b-a3b.sh"
 PUBLIC_DIR = ROOT / "web" / "webllm-model-libs"
 DEFAULT_NAME = "Qwen3-30B-A3B-q4f16_1-ctx16k_cs2k-webgpu.wasm"
 BASH = shutil.which("bash") or "/bin/bash"
@@ -77,9 +79,11 @@ def fakes(tmp_path: Path) -> Fakes:
     return Fakes(bin_dir, source, emsdk, model, out, ran, env)
 
 
-def run_script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run_script(
+    env: dict[str, str], *args: str, script: Path = SCRIPT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [BASH, str(SCRIPT), *args],
+        [BASH, str(script), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -332,9 +336,65 @@ def test_help_documents_every_input(fakes: Fakes) -> None:
     assert result.stdout.startswith("Build the WebGPU model library")
 
 
-def test_script_is_executable() -> None:
-    assert os.access(SCRIPT, os.X_OK)
-    assert SCRIPT.read_text().startswith("#!/usr/bin/env bash\n")
+@pytest.mark.parametrize("script", [SCRIPT, WRAPPER], ids=["generic", "qwen3-30b"])
+def test_script_is_executable(script: Path) -> None:
+    assert os.access(script, os.X_OK)
+    assert script.read_text().startswith("#!/usr/bin/env bash\n")
+
+
+def test_model_id_defaults_to_the_model_directory_name(fakes: Fakes, tmp_path: Path) -> None:
+    other = tmp_path / "Tiny-q4f32_1-MLC"
+    other.mkdir()
+    (other / "mlc-chat-config.json").write_text("{}")
+
+    plan = commands(run_script(fakes.env | {"MODEL_DIR": str(other)}))
+
+    compile_argv = plan[find(plan, str(fakes.bin / "python3"), "-m", "mlc_llm", "compile")]
+    assert compile_argv[-1] == f"{fakes.out}/Tiny-q4f32_1-ctx16k_cs2k-webgpu.wasm"
+
+
+def test_qwen_wrapper_is_the_generic_script_with_its_model_id(fakes: Fakes, tmp_path: Path) -> None:
+    renamed = tmp_path / "weights"
+    fakes.model.rename(renamed)
+    env = fakes.env | {"MODEL_DIR": str(renamed)}
+
+    wrapped = run_script(env, script=WRAPPER)
+    generic = run_script(env | {"MODEL_ID": "Qwen3-30B-A3B-q4f16_1"})
+
+    assert wrapped.returncode == 0, wrapped.stderr
+    assert wrapped.stdout == generic.stdout
+    assert f"{fakes.out}/{DEFAULT_NAME}" in wrapped.stdout
+    assert run_script(env | {"MODEL_ID": "Mine"}, script=WRAPPER).stdout.count("Mine-ctx16k") == 2
+
+
+def test_project_toolchain_needs_no_source_build_or_prep(fakes: Fakes, tmp_path: Path) -> None:
+    toolchain = tmp_path / "toolchain"
+    (toolchain / "mlc-llm" / "python" / "mlc_llm").mkdir(parents=True)
+    (toolchain / "mlc-llm" / "python" / "mlc_llm" / "__init__.py").write_text("")
+    for bc in ("mlc-llm/web/dist/wasm/mlc_wasm_runtime.bc", "tvm/web/dist/wasm/wasm_runtime.bc"):
+        (toolchain / bc).parent.mkdir(parents=True, exist_ok=True)
+        (toolchain / bc).write_text("")
+    stub(fakes.bin / "emcc", fakes.ran)
+    env = {k: v for k, v in fakes.env.items() if k not in {"MLC_LLM_SOURCE_DIR", "EMSDK"}} | {
+        "TOOLCHAIN": "project",
+        "MLC_LLM_SOURCE_DIR": str(toolchain / "mlc-llm"),
+        "TVM_SOURCE_DIR": str(toolchain / "tvm"),
+        "PYTHON": str(fakes.bin / "python3"),
+    }
+
+    result = run_script(env)
+
+    assert result.returncode == 0, result.stderr
+    plan = commands(result)
+    assert not [argv for argv in plan if argv[0] in {"cmake", "git", "cd"}]
+    assert ["export", "SKIP_LOADING_MLCLLM_SO=1"] in plan
+    assert ["export", f"TVM_HOME={toolchain}/tvm"] in plan
+    assert find(plan, str(fakes.bin / "python3"), "-m", "mlc_llm", "compile") > find(
+        plan, "emcc", "--version"
+    )
+    unprepared = run_script(env | {"TVM_SOURCE_DIR": str(tmp_path / "nothing")})
+    assert unprepared.returncode == 1
+    assert "make mlc-toolchain" in unprepared.stderr
 
 
 def test_shellcheck_clean() -> None:
@@ -343,7 +403,11 @@ def test_shellcheck_clean() -> None:
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
 
     result = subprocess.run(
-        [shellcheck, str(SCRIPT)], capture_output=True, text=True, timeout=60, check=False
+        [shellcheck, str(SCRIPT), str(WRAPPER)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout

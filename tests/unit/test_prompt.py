@@ -460,7 +460,7 @@ def test_settings_round_trip_keeps_unknown_keys() -> None:
     stored = {"temperature": 0.9, "reply_length": "short", "future_knob": [1]}
     settings = GenerationSettings.from_dict(stored)
     assert settings.temperature == 0.9 and settings.reply_length == "short"
-    assert settings.to_dict() == {**stored, "top_p": 0.8, "thinking": False}
+    assert settings.to_dict() == {**stored, "top_p": 0.8, "thinking": False, "seed": None}
     assert GenerationSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
 
 
@@ -599,3 +599,28 @@ def test_session_round_trip() -> None:
         ChatSession.from_dict({"character_id": "c1"})
     with pytest.raises(ModelError):
         ChatSession.from_dict({"id": "x", "thinking_enabled": 1})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        pytest.param({"seed": 42}, 42, id="set"),
+        pytest.param({"seed": None}, None, id="cleared"),
+        pytest.param({"seed": -1}, 7, id="negative-ignored"),
+        pytest.param({"seed": 2**31}, 7, id="too-big-ignored"),
+        pytest.param({"seed": True}, 7, id="bool-ignored"),
+        pytest.param({"seed": "3"}, 7, id="string-ignored"),
+        pytest.param({}, 7, id="absent-kept"),
+    ],
+)
+def test_seed_override(overrides: dict[str, Any], expected: int | None) -> None:
+    assert GenerationSettings(seed=7).merged(overrides).seed == expected
+
+
+def test_a_seed_reaches_the_request_and_round_trips() -> None:
+    seeded = GenerationSettings(seed=1234)
+
+    assert generation_options(seeded)["seed"] == 1234
+    assert "seed" not in generation_options(GenerationSettings())
+    assert GenerationSettings.from_dict(seeded.to_dict()) == seeded
+    assert GenerationSettings.from_dict(GenerationSettings().to_dict()).seed is None

@@ -1,0 +1,1 @@
+"""Subdirectory of bench."""

@@ -1,0 +1,3 @@
+"""Compiler passes used in MLC LLM."""
+
+from . import pipeline as _pipeline

@@ -1,0 +1,1 @@
+"""Set of experimental components that yet to be matured."""

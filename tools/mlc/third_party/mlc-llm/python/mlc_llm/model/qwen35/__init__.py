@@ -1,0 +1,1 @@
+"""Qwen3.5 GatedDeltaNet hybrid model."""

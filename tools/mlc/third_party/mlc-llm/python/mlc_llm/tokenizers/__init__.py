@@ -1,0 +1,4 @@
+"""Namespace for tokenizer rleated utilities"""
+
+from .streamer import StopStrHandler, TextStreamer
+from .tokenizers import Tokenizer
