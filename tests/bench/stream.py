@@ -5,7 +5,8 @@ The scripted engine emits 5,000 tokens as fast as it can. Side by side in one pa
   the final markdown render), timed from pressing Enter to the reply's ``data-state=done``;
 - JS: a plain ``for await`` loop over the same scripted engine appending to a text node.
 Main-thread long tasks (PerformanceObserver) are counted while the Python pipeline streams.
-Run with ``make bench``.
+Then the real-engine row (``tests/bench/real_engine.py``): the tiny real model through the app
+vs a bare page driving the same WebLLM build. Run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.bench import real_engine  # noqa: E402
 from tests.e2e.conftest import SCRIPTED_ENGINE  # noqa: E402
 from tests.support.browser import launch_options  # noqa: E402
 from tests.support.live_server import serve  # noqa: E402
@@ -118,6 +120,8 @@ def main() -> None:
             js_elapsed, count = page.evaluate(JS_CONSUMER, TOKENS)
             assert count == TOKENS, count
             js_ms.append(js_elapsed)
+        context.close()
+        real = real_engine.measure(browser)
         browser.close()
     py, js = statistics.median(python_ms), statistics.median(js_ms)
     print(f"streaming {TOKENS} tokens, {RUNS} runs each, median (same page, same scripted engine)")
@@ -131,6 +135,7 @@ def main() -> None:
     print(
         f"main-thread long tasks while the Python pipeline streamed: {len(long_tasks)}, longest {longest:.0f} ms"
     )
+    real_engine.report(real)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""MLC LLM artifact tools: the WebGPU library build script and the artifact validator."""
+"""MLC LLM artifact tools: the WebGPU library build, its toolchain, the tiny test model, the
+artifact validator and a minimal mirror server."""
 
 from __future__ import annotations
 

@@ -1,0 +1,188 @@
+"""The stream benchmark's real-engine row: the app vs a bare page on the same WebLLM build.
+
+Both drive real WebLLM in its worker with the tiny model (``make tiny-model``), served through
+the model mirror exactly as in the real-engine tests. The bare page sends the very request the
+app sent (captured from the app's worker messages; same messages, options and seed, so both
+decode the same tokens), and the runs alternate app, bare, app, bare in one browser.
+
+- time to first token: from pressing Enter (app) or calling ``create`` (bare) to the first
+  text on screen (app: a DOM mutation of the streaming reply) or the first text chunk (bare);
+- decode rate: tokens after the first over the time from the first to the last text, both as
+  the consumer sees them; WebLLM's own ``decode_tokens_per_s`` is shown beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page
+
+from tests.support.live_server import serve
+from tests.support.model_mirror import serve_mirror, tiny_preset
+
+__all__ = ["RealRow", "measure"]
+
+RUNS = 3
+SEED = 7
+LOAD_TIMEOUT = 300_000
+REPLY_TIMEOUT = 300_000
+
+CAPTURE_REQUESTS = """
+(() => {
+  const send = Worker.prototype.postMessage;
+  window.__requests = [];
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message && message.kind === 'chatCompletionStreamInit') {
+      window.__requests.push(JSON.parse(JSON.stringify(message.content.request)));
+    }
+    return send.call(this, message, ...rest);
+  };
+})();
+"""
+OBSERVE_REPLY = """
+() => {
+  window.__text = [];
+  new MutationObserver(() => {
+    const reply = document.querySelector('.message.assistant[data-state=streaming] .content');
+    if (reply && reply.textContent.length) window.__text.push(performance.now());
+  }).observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true});
+}
+"""
+BARE_LOAD = """
+async ([modelId, appConfig, chatOpts]) => {
+  const webllm = await import('/runtime/web-llm/index.js');
+  const worker = new Worker('/static/webllm-worker.js', {type: 'module'});
+  window.__bare = await webllm.CreateWebWorkerMLCEngine(worker, modelId, {appConfig}, chatOpts);
+}
+"""
+BARE_RUN = """
+async (request) => {
+  const node = document.body.appendChild(document.createTextNode(''));
+  const started = performance.now();
+  const stream = await window.__bare.chat.completions.create(request);
+  let first = null, last = null, chunks = 0, usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices || []) {
+      const text = choice.delta && choice.delta.content;
+      if (text) { node.appendData(text); chunks += 1; last = performance.now(); first ??= last; }
+    }
+  }
+  node.remove();
+  return {ttft: first - started, span: last - first, usage};
+}
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One reply as its consumer saw it."""
+
+    ttft_ms: float
+    decode_tps: float
+    engine_decode_tps: float
+
+
+@dataclass(frozen=True)
+class RealRow:
+    """Medians of :data:`RUNS` replies each, app and bare."""
+
+    app: Run
+    bare: Run
+    tokens: int
+
+
+def _run(ttft: float, span_ms: float, usage: dict[str, Any]) -> Run:
+    tokens = int(usage.get("completion_tokens") or 0)
+    engine = float((usage.get("extra") or {}).get("decode_tokens_per_s") or 0)
+    return Run(ttft, (tokens - 1) / (span_ms / 1000) if span_ms > 0 else 0.0, engine)
+
+
+def _median(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.ttft_ms for r in runs),
+        statistics.median(r.decode_tps for r in runs),
+        statistics.median(r.engine_decode_tps for r in runs),
+    )
+
+
+def _app_reply(page: Page, index: int) -> tuple[Run, int, dict[str, Any]]:
+    page.evaluate("window.__text = []")
+    page.fill("#prompt", "Hello! Who are you?")
+    started = page.evaluate("performance.now()")
+    page.keyboard.press("Enter")
+    reply = page.locator(".message.assistant").nth(index + 1)  # after the greeting
+    reply.and_(page.locator("[data-state=done]")).wait_for(timeout=REPLY_TIMEOUT)
+    stamps = page.evaluate("window.__text")
+    stats = reply.locator(".stats")
+    tokens = int(stats.get_attribute("data-tokens") or 0)
+    usage = {
+        "completion_tokens": tokens,
+        "extra": {"decode_tokens_per_s": float(stats.get_attribute("data-decode") or 0)},
+    }
+    request = page.evaluate("window.__requests.at(-1)")
+    # Regenerate-free: each run is a new turn; delete it so the next prompt is the same.
+    page.once("dialog", lambda dialog: dialog.accept())
+    reply.locator("button.delete").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".message.user").last.locator("button.delete").click()
+    return _run(stamps[0] - started, stamps[-1] - stamps[0], usage), tokens, request
+
+
+def measure(browser: Browser) -> RealRow:
+    """Load the tiny model in the app and in a bare page, then alternate replies."""
+    preset = tiny_preset()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_mirror() as mirror,
+    ):
+        presets = Path(tmp) / "presets.json"
+        presets.write_text(json.dumps([preset]))
+        env = {"PRESETS_FILE": str(presets), "MODEL_MIRROR_BASE_URL": mirror.url}
+        with serve(Path(tmp), env) as server:
+            context = browser.new_context(service_workers="block")
+            context.add_init_script(CAPTURE_REQUESTS)
+            app = context.new_page()
+            app.goto(server.url)
+            app.wait_for_selector("#status[data-state=ready]", timeout=120_000)
+            app.click("#settings-button")
+            app.select_option("#settings-form [name=reply_length]", "short")
+            app.fill("#settings-form [name=seed]", str(SEED))
+            app.click("#settings-form button[value=save]")
+            app.click("#model-button")
+            app.click(f"#model-list li[data-model='{preset['model_id']}'] button.load")
+            app.wait_for_selector("#model-button[data-loaded=yes]", timeout=LOAD_TIMEOUT)
+            app.evaluate(OBSERVE_REPLY)
+            bare = context.new_page()
+            bare.goto(server.url + "/healthz")
+            from app.presets import build_app_config, chat_options
+
+            config = build_app_config([], [preset], mirror=mirror.url)
+            bare.evaluate(BARE_LOAD, [preset["model_id"], config, chat_options()])
+            app_runs, bare_runs, tokens = [], [], 0
+            for _ in range(RUNS):
+                run, tokens, request = _app_reply(app, 0)
+                app_runs.append(run)
+                result = bare.evaluate(BARE_RUN, request)
+                bare_runs.append(_run(result["ttft"], result["span"], result["usage"]))
+            context.close()
+    return RealRow(_median(app_runs), _median(bare_runs), tokens)
+
+
+def report(row: RealRow) -> None:
+    """The row's table, with the goals beside the figures."""
+    app, bare = row.app, row.bare
+    print(f"\nreal engine: tiny model, {row.tokens} tokens a reply, {RUNS} runs each, median")
+    print(f"{'page':8} {'TTFT ms':>9} {'decode tok/s':>13} {'engine tok/s':>13}")
+    print(f"{'app':8} {app.ttft_ms:9.0f} {app.decode_tps:13.2f} {app.engine_decode_tps:13.2f}")
+    print(f"{'bare':8} {bare.ttft_ms:9.0f} {bare.decode_tps:13.2f} {bare.engine_decode_tps:13.2f}")
+    kept = app.decode_tps / bare.decode_tps if bare.decode_tps else 0.0
+    added = app.ttft_ms - bare.ttft_ms
+    print(
+        f"decode rate kept: {kept:.1%} (goal >= 95%)   TTFT added: {added:+.0f} ms (goal <= 50 ms)"
+    )
