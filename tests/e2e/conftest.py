@@ -17,6 +17,26 @@ from tests.support.live_server import LiveServer, serve
 
 SCRIPTED_ENGINE = Path(__file__).with_name("scripted_engine.js")
 WEBLLM_MODULE = "**/runtime/web-llm/index.js"
+#: Page scripts recording the load bar's percents and the streaming reply's lengths.
+RECORD_PROGRESS = """
+() => {
+  window.__percents = [];
+  const panel = document.getElementById('load-panel');
+  new MutationObserver(() => {
+    const value = panel.getAttribute('data-percent');
+    if (value !== null) window.__percents.push(Number(value));
+  }).observe(panel, {attributes: true, attributeFilter: ['data-percent']});
+}
+"""
+RECORD_REPLY_LENGTHS = """
+() => {
+  window.__lengths = [];
+  new MutationObserver(() => {
+    const reply = document.querySelector('.message.assistant[data-state=streaming] .content');
+    if (reply) window.__lengths.push(reply.textContent.length);
+  }).observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true});
+}
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,29 +7,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import route_scripted_engine, wait_ready, watch_page
+from tests.e2e.conftest import (
+    RECORD_PROGRESS,
+    RECORD_REPLY_LENGTHS,
+    route_scripted_engine,
+    wait_ready,
+    watch_page,
+)
 from tests.support.live_server import LiveServer
 
 MODEL = "Qwen3-0.6B-q4f32_1-MLC"
-RECORD_PROGRESS = """
-() => {
-  window.__percents = [];
-  const panel = document.getElementById('load-panel');
-  new MutationObserver(() => {
-    const value = panel.getAttribute('data-percent');
-    if (value !== null) window.__percents.push(Number(value));
-  }).observe(panel, {attributes: true, attributeFilter: ['data-percent']});
-}
-"""
-RECORD_REPLY_LENGTHS = """
-() => {
-  window.__lengths = [];
-  new MutationObserver(() => {
-    const reply = document.querySelector('.message.assistant[data-state=streaming] .content');
-    if (reply) window.__lengths.push(reply.textContent.length);
-  }).observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true});
-}
-"""
 
 
 @pytest.fixture

@@ -24,7 +24,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from app.i18n import translate
 from app.presets import build_app_config
 from app.progress import human_size
-from tests.e2e.conftest import PageWatch, server_log, wait_ready, watch_page
+from tests.e2e.conftest import (
+    RECORD_PROGRESS,
+    RECORD_REPLY_LENGTHS,
+    PageWatch,
+    server_log,
+    wait_ready,
+    watch_page,
+)
 from tests.support.live_server import LiveServer, serve
 from tests.support.model_mirror import ModelMirror, serve_mirror, tiny_preset
 
@@ -33,25 +40,6 @@ pytestmark = pytest.mark.real_engine
 LOAD_TIMEOUT = 240_000
 REPLY_TIMEOUT = 240_000
 SEED = 4242
-RECORD_PROGRESS = """
-() => {
-  window.__percents = [];
-  const panel = document.getElementById('load-panel');
-  new MutationObserver(() => {
-    const value = panel.getAttribute('data-percent');
-    if (value !== null) window.__percents.push(Number(value));
-  }).observe(panel, {attributes: true, attributeFilter: ['data-percent']});
-}
-"""
-RECORD_REPLY_LENGTHS = """
-() => {
-  window.__lengths = [];
-  new MutationObserver(() => {
-    const reply = document.querySelector('.message.assistant[data-state=streaming] .content');
-    if (reply) window.__lengths.push(reply.textContent.length);
-  }).observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true});
-}
-"""
 IN_CACHE = """
 async ([modelId, appConfig]) => {
   const webllm = await import('/runtime/web-llm/index.js?real');
