@@ -42,7 +42,7 @@ REPLY_TIMEOUT = 240_000
 SEED = 4242
 IN_CACHE = """
 async ([modelId, appConfig]) => {
-  const webllm = await import('/runtime/web-llm/index.js?real');
+  const webllm = await import('/runtime/web-llm/index.js');
   return await webllm.hasModelInCache(modelId, appConfig);
 }
 """
