@@ -1,8 +1,8 @@
 // The little JS between Python and WebLLM.
 //
 // pump(): drains a completion stream in JS and hands Python everything that arrived since its
-// last call, at most once per animation frame. Crossing the Pyodide FFI once per token costs
-// ~130 µs; once per frame it is noise.
+// last call: the first text at once, then at most once per animation frame. Crossing the
+// Pyodide FFI once per token costs ~130 µs; once per frame it is noise.
 //
 // settle(): WebLLM's worker client rejects with a plain string ("TypeError: Failed to fetch"),
 // which Pyodide cannot raise; settle() calls the method in JS and turns any outcome into
@@ -69,11 +69,15 @@ export function pump(stream) {
       notify();
     }
   })();
+  let first = true;
   return {
     // {text, done, finish, usage, error}: `text` joins every delta since the previous call.
+    // The first text goes at once (time to first token is what the user waits on); after
+    // that, at most one batch per frame.
     async take() {
       if (!parts.length && !done) await new Promise((resolve) => (wake = resolve));
-      if (!done) await nextFrame();
+      if (!done && !first) await nextFrame();
+      first = false;
       const text = parts.join("");
       parts.length = 0;
       return { text, done: done && !parts.length, finish, usage, error };

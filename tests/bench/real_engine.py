@@ -7,7 +7,10 @@ decode the same tokens), and the runs go app, bare, bare, app, app, bare in one 
 neither always goes first.
 
 - time to first token: from pressing Enter (app) or calling ``create`` (bare) to the first
-  text on screen (app: a DOM mutation of the streaming reply) or the first text chunk (bare);
+  text on screen (app: a DOM mutation of the streaming reply) or the first text chunk (bare).
+  Most of it is prefill on the CPU-emulated GPU, seconds that vary by more than the 50 ms
+  goal between runs, so the comparison is of the overhead: TTFT less WebLLM's own prefill
+  time (``usage.extra.time_to_first_token_s``), per run;
 - decode rate: tokens after the first over the time from the first to the last text, both as
   the consumer sees them; WebLLM's own ``decode_tokens_per_s`` is shown beside it.
 """
@@ -35,21 +38,39 @@ SEED = 7
 LOAD_TIMEOUT = 300_000
 REPLY_TIMEOUT = 300_000
 
-CAPTURE_REQUESTS = """
+CAPTURE_WORKER = """
 (() => {
+  // The app's requests to WebLLM's worker (for the bare page to repeat) and the usage the
+  // worker reports back (for the engine's own prefill time), seen from outside the app.
   const send = Worker.prototype.postMessage;
   window.__requests = [];
+  window.__usages = [];
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && message.kind === 'chatCompletionStreamInit') {
       window.__requests.push(JSON.parse(JSON.stringify(message.content.request)));
     }
     return send.call(this, message, ...rest);
   };
+  const slot = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+  Object.defineProperty(Worker.prototype, 'onmessage', {
+    get() { return slot.get.call(this); },
+    set(handler) {
+      slot.set.call(this, (event) => {
+        const usage = event.data && event.data.content && event.data.content.usage;
+        if (usage) window.__usages.push(JSON.parse(JSON.stringify(usage)));
+        return handler(event);
+      });
+    },
+  });
 })();
 """
 OBSERVE_REPLY = """
 () => {
   window.__text = [];
+  // When the user's Enter reached the page (not when the harness sent it).
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') window.__enter = performance.now();
+  }, true);
   new MutationObserver(() => {
     const reply = document.querySelector('.message.assistant[data-state=streaming] .content');
     if (reply && reply.textContent.length) window.__text.push(performance.now());
@@ -87,6 +108,8 @@ class Run:
     """One reply as its consumer saw it."""
 
     ttft_ms: float
+    overhead_ms: float
+    """Time to first token less WebLLM's own prefill time: what the page adds around the GPU."""
     decode_tps: float
     engine_decode_tps: float
 
@@ -102,13 +125,16 @@ class RealRow:
 
 def _run(ttft: float, span_ms: float, usage: dict[str, Any]) -> Run:
     tokens = int(usage.get("completion_tokens") or 0)
-    engine = float((usage.get("extra") or {}).get("decode_tokens_per_s") or 0)
-    return Run(ttft, (tokens - 1) / (span_ms / 1000) if span_ms > 0 else 0.0, engine)
+    extra = usage.get("extra") or {}
+    prefill_ms = float(extra.get("time_to_first_token_s") or 0) * 1000
+    decode = (tokens - 1) / (span_ms / 1000) if span_ms > 0 else 0.0
+    return Run(ttft, ttft - prefill_ms, decode, float(extra.get("decode_tokens_per_s") or 0))
 
 
 def _median(runs: list[Run]) -> Run:
     return Run(
         statistics.median(r.ttft_ms for r in runs),
+        statistics.median(r.overhead_ms for r in runs),
         statistics.median(r.decode_tps for r in runs),
         statistics.median(r.engine_decode_tps for r in runs),
     )
@@ -117,17 +143,13 @@ def _median(runs: list[Run]) -> Run:
 def _app_reply(page: Page, index: int) -> tuple[Run, int, dict[str, Any]]:
     page.evaluate("window.__text = []")
     page.fill("#prompt", "Hello! Who are you?")
-    started = page.evaluate("performance.now()")
     page.keyboard.press("Enter")
     reply = page.locator(".message.assistant").nth(index + 1)  # after the greeting
     reply.and_(page.locator("[data-state=done]")).wait_for(timeout=REPLY_TIMEOUT)
+    started = page.evaluate("window.__enter")
     stamps = page.evaluate("window.__text")
-    stats = reply.locator(".stats")
-    tokens = int(stats.get_attribute("data-tokens") or 0)
-    usage = {
-        "completion_tokens": tokens,
-        "extra": {"decode_tokens_per_s": float(stats.get_attribute("data-decode") or 0)},
-    }
+    usage = page.evaluate("window.__usages.at(-1)")
+    tokens = int(usage["completion_tokens"])
     request = page.evaluate("window.__requests.at(-1)")
     # Each run is a new turn: delete it (the page confirms each delete) so the next prompt is
     # the same.
@@ -149,7 +171,7 @@ def measure(browser: Browser) -> RealRow:
         env = {"PRESETS_FILE": str(presets), "MODEL_MIRROR_BASE_URL": mirror.url}
         with serve(Path(tmp), env) as server:
             context = browser.new_context(service_workers="block")
-            context.add_init_script(CAPTURE_REQUESTS)
+            context.add_init_script(CAPTURE_WORKER)
             app = context.new_page()
             app.on("dialog", lambda dialog: dialog.accept())
             app.goto(server.url)
@@ -185,11 +207,18 @@ def report(row: RealRow) -> None:
     """The row's table, with the goals beside the figures."""
     app, bare = row.app, row.bare
     print(f"\nreal engine: tiny model, {row.tokens} tokens a reply, {RUNS} runs each, median")
-    print(f"{'page':8} {'TTFT ms':>9} {'decode tok/s':>13} {'engine tok/s':>13}")
-    print(f"{'app':8} {app.ttft_ms:9.0f} {app.decode_tps:13.2f} {app.engine_decode_tps:13.2f}")
-    print(f"{'bare':8} {bare.ttft_ms:9.0f} {bare.decode_tps:13.2f} {bare.engine_decode_tps:13.2f}")
-    kept = app.decode_tps / bare.decode_tps if bare.decode_tps else 0.0
-    added = app.ttft_ms - bare.ttft_ms
     print(
-        f"decode rate kept: {kept:.1%} (goal >= 95%)   TTFT added: {added:+.0f} ms (goal <= 50 ms)"
+        f"{'page':6} {'TTFT ms':>8} {'overhead ms':>12} {'decode tok/s':>13} {'engine tok/s':>13}"
+    )
+    for name, run in (("app", app), ("bare", bare)):
+        print(
+            f"{name:6} {run.ttft_ms:8.0f} {run.overhead_ms:12.0f} {run.decode_tps:13.2f}"
+            f" {run.engine_decode_tps:13.2f}"
+        )
+    kept = app.decode_tps / bare.decode_tps if bare.decode_tps else 0.0
+    added = app.overhead_ms - bare.overhead_ms
+    print(f"decode rate kept: {kept:.1%} (goal >= 95%)")
+    print(
+        f"time to first token added: {added:+.0f} ms over the bare page's overhead (goal <= 50 ms);"
+        f" raw TTFT difference {app.ttft_ms - bare.ttft_ms:+.0f} ms"
     )
