@@ -90,9 +90,9 @@ def human_size(size: int) -> str:
     """Bytes as people read them: ``812 KB``, ``4.7 MB``, ``19.5 GB`` (powers of 1024)."""
     if size < 1024:
         return f"{size} B"
-    for unit, scale in (("KB", 2**10), ("MB", 2**20), ("GB", 2**30)):
-        value = size / scale
-        if value < 1024 or unit == "GB":
-            digits = 0 if value >= 100 else 1
-            return f"{value:.{digits}f} {unit}"
-    raise AssertionError("unreachable")
+    unit, scale = next(
+        (unit, scale) for unit, scale in (("KB", 2**10), ("MB", 2**20), ("GB", 2**30))
+        if size < 1024 * scale or unit == "GB"
+    )  # fmt: skip
+    value = size / scale
+    return f"{value:.{0 if value >= 100 else 1}f} {unit}"

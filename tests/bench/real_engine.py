@@ -26,10 +26,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
+from app.presets import build_app_config, chat_options
 from tests.support.live_server import serve
 from tests.support.model_mirror import serve_mirror, tiny_preset
 
-__all__ = ["RealRow", "measure"]
+__all__ = ["RealRow", "measure", "report"]
 
 RUNS = 3
 #: Who runs when: each goes first in some pairs (the app first, to capture its request).
@@ -186,8 +187,6 @@ def measure(browser: Browser) -> RealRow:
             app.evaluate(OBSERVE_REPLY)
             bare = context.new_page()
             bare.goto(server.url + "/healthz")
-            from app.presets import build_app_config, chat_options
-
             config = build_app_config([], [preset], mirror=mirror.url)
             bare.evaluate(BARE_LOAD, [preset["model_id"], config, chat_options()])
             app_runs, bare_runs = [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page, Route, expect
 
 from tests.support.browser import launch_options
 from tests.support.live_server import LiveServer, serve
@@ -144,3 +145,13 @@ def server_log(server: LiveServer, username: str) -> list[tuple[str, int, str]]:
             (username,),
         ).fetchall()
     return [(role, seq, content) for role, seq, content in rows]
+
+
+def register(page: Page) -> str:
+    username = f"u{uuid.uuid4().hex[:10]}"
+    page.click("#account-button")
+    page.fill("#account-form [name=username]", username)
+    page.fill("#account-form [name=password]", "correct horse battery")
+    page.click("#register")
+    expect(page.locator("#account-button")).to_have_attribute("data-signed-in", "yes")
+    return username

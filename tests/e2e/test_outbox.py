@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from app.models import builtin_characters
 from app.prompt import substitute_macros
-from tests.e2e.conftest import route_scripted_engine, server_log, wait_ready
+from tests.e2e.conftest import register, route_scripted_engine, server_log, wait_ready
 from tests.support.live_server import LiveServer
 
 MODEL = "Qwen3-0.6B-q4f32_1-MLC"
@@ -37,16 +36,6 @@ def open_app(context: BrowserContext, url: str) -> Page:
     page.goto(url)
     wait_ready(page)
     return page
-
-
-def register(page: Page) -> str:
-    username = f"u{uuid.uuid4().hex[:10]}"
-    page.click("#account-button")
-    page.fill("#account-form [name=username]", username)
-    page.fill("#account-form [name=password]", "correct horse battery")
-    page.click("#register")
-    expect(page.locator("#account-button")).to_have_attribute("data-signed-in", "yes")
-    return username
 
 
 def load_model(page: Page) -> None:

@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     RECORD_PROGRESS,
     RECORD_REPLY_LENGTHS,
     PageWatch,
+    register,
     server_log,
     wait_ready,
     watch_page,
@@ -116,17 +117,6 @@ def wait_reply_saved(page: Page, replies_before: int) -> None:
     expect(last_reply(page)).to_have_attribute("data-id", re.compile("."))
 
 
-def register(page: Page) -> str:
-    username = "realengine"
-    page.click("#account-button")
-    page.fill("#account-form [name=username]", username)
-    page.fill("#account-form [name=password]", "correct horse battery")
-    page.click("#register")
-    expect(page.locator("#account-button")).to_have_attribute("data-signed-in", "yes")
-    page.keyboard.press("Escape")
-    return username
-
-
 def choose_settings(page: Page, *, seed: int) -> None:
     """Short replies (the tiny model rarely stops by itself) and a fixed sampling seed."""
     page.click("#settings-button")
@@ -140,6 +130,7 @@ def test_first_load_downloads_the_model_with_real_progress(visit: Visit) -> None
     """From nothing: the picker lists the preset; loading fetches every artifact from the mirror."""
     page = visit.open()
     visit.username = register(page)
+    page.keyboard.press("Escape")  # close the account sheet
     choose_settings(page, seed=SEED)
     page.evaluate(RECORD_PROGRESS)
 

@@ -168,11 +168,13 @@ def _toolchain_env() -> dict[str, str]:
     }
 
 
-def _run(argv: list[str], log: Path) -> None:
+def _run(argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
     """Run a step, its output in ``log``; on failure show the log's end and stop."""
     print("+", " ".join(argv), flush=True)
     with log.open("w") as out:
-        done = subprocess.run(argv, env=_toolchain_env(), stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            argv, env={**_toolchain_env(), **(env or {})}, stdout=out, stderr=subprocess.STDOUT
+        )
     if done.returncode:
         tail = log.read_text().splitlines()[-40:]
         raise SystemExit("\n".join([*tail, f"tiny-model: step failed, full log: {log}"]))
@@ -207,8 +209,7 @@ def build(out: Path) -> None:
         "OUT_DIR": str(libs_dir),
         "OUT_NAME": LIB_NAME,
     }
-    os.environ.update(build_env)
-    _run(["bash", str(HERE / "build-webgpu-wasm.sh")], logs / "compile.log")
+    _run(["bash", str(HERE / "build-webgpu-wasm.sh")], logs / "compile.log", build_env)
     # The whole model, as the app will fetch it: context 16384, shards, tokenizer, lib magic.
     _run(
         [python, str(HERE / "validate.py"), str(model_dir), "--lib", str(libs_dir / LIB_NAME)],
