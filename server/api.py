@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from litestar import Router
+from litestar.datastructures import CacheControlHeader
 
 from server.accounts.controllers import AuthController
 from server.accounts.deps import account_dependencies
@@ -31,6 +32,8 @@ def api_router(settings: Settings) -> Router:
     )
     return Router(
         path="/api/v1",
+        # Sessions, messages and who is logged in are private: never kept by a cache.
+        cache_control=CacheControlHeader(no_store=True),
         route_handlers=[auth, chat],
         middleware=[SessionConfig(store=SESSIONS).middleware],
         dependencies=account_dependencies(settings),

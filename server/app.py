@@ -18,7 +18,7 @@ from server.health import HealthController
 from server.limits import MAX_BODY_BYTES
 from server.offline import offline_routes
 from server.presets import presets_route
-from server.security import SecurityHeadersMiddleware
+from server.security import SecurityHeaders
 from server.settings import Settings, get_settings
 from server.stores import prune_expired, store_registry
 from server.web import web_routes
@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool],
         on_startup=[prune_sessions],
+        before_send=[SecurityHeaders(settings)],
         middleware=[
-            SecurityHeadersMiddleware(settings),
             ConditionalGetMiddleware(),
             SecureCookiesMiddleware(),
         ],

@@ -217,6 +217,15 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return _response(_body(code, message), status, headers)
 
 
+def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+    """JSON nested deeper than the decoder goes: an unreadable request, not our failure."""
+    details = [FieldError(field="", message="The JSON nests too deeply.")]
+    return _response(
+        _body("validation_failed", "The request could not be read.", details),
+        HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(
@@ -230,6 +239,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         ApiError: _api_error,
         ValidationException: _validation_error,
         HTTPException: _http_error,
+        RecursionError: _too_deep,
         Exception: _unexpected_error,
     }
 

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import Message, Scope
 
     from server.settings import Settings
 
-__all__ = ["MODEL_ARTIFACT_ORIGINS", "SecurityHeadersMiddleware", "content_security_policy"]
+__all__ = ["MODEL_ARTIFACT_ORIGINS", "SecurityHeaders", "content_security_policy"]
 
 #: Where WebLLM's prebuilt models and libs are hosted (and where Hugging Face redirects to).
 MODEL_ARTIFACT_ORIGINS: tuple[str, ...] = (
@@ -52,13 +51,13 @@ def content_security_policy(settings: Settings) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    """Adds CSP, nosniff, referrer and framing headers to every HTTP response."""
-
-    scopes = (ScopeType.HTTP,)
+class SecurityHeaders:
+    """A ``before_send`` hook: CSP, nosniff, referrer and framing headers on every HTTP
+    response, including those Litestar answers before any route or middleware runs (``404``,
+    ``405``) and those a middleware refuses with (CSRF ``403``, ``429``, ``413``)."""
 
     def __init__(self, settings: Settings) -> None:
-        self._headers = {
+        self.headers = {
             "Content-Security-Policy": content_security_policy(settings),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
@@ -67,12 +66,8 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         }
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in self._headers.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await next_app(scope, receive, send_with_headers)
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start" and scope["type"] == ScopeType.HTTP:
+            headers = MutableScopeHeaders.from_message(message)
+            for name, value in self.headers.items():
+                headers.setdefault(name, value)

@@ -51,9 +51,16 @@ class Settings:
     auth_rate_limit_per_minute: int = 20
     """Register/login requests per minute per client address (``AUTH_RATE_LIMIT_PER_MINUTE``)."""
     login_max_failures: int = 5
-    """Failed logins per username and address before ``429`` (``LOGIN_MAX_FAILURES``)."""
+    """Failed logins to one account before ``429`` (``LOGIN_MAX_FAILURES``)."""
+    login_max_failures_per_address: int = 20
+    """Failed logins from one client address, to any accounts, before ``429``
+    (``LOGIN_MAX_FAILURES_PER_ADDRESS``)."""
     login_failure_window_s: int = 300
     """How long failed logins are remembered, in seconds (``LOGIN_FAILURE_WINDOW_S``)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of reverse proxies whose ``X-Forwarded-For``/``-Proto`` headers are believed
+    (``TRUSTED_PROXIES``, comma or space separated); none by default, so a client can never
+    choose the address its rate limits are counted under."""
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"
     """An ``argon2.profiles`` name for new hashes (``PASSWORD_HASH_PROFILE``); tests use CHEAPEST."""
 
@@ -81,7 +88,9 @@ class Settings:
             rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", "120")),
             auth_rate_limit_per_minute=int(env.get("AUTH_RATE_LIMIT_PER_MINUTE", "20")),
             login_max_failures=int(env.get("LOGIN_MAX_FAILURES", "5")),
+            login_max_failures_per_address=int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
             login_failure_window_s=int(env.get("LOGIN_FAILURE_WINDOW_S", "300")),
+            trusted_proxies=tuple(env.get("TRUSTED_PROXIES", "").replace(",", " ").split()),
             password_hash_profile=env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         )
 

@@ -26,6 +26,8 @@ __all__ = ["strict_body", "strict_convert", "strict_problems"]
 
 T = TypeVar("T")
 
+TOO_DEEP = "The JSON nests too deeply."
+
 
 def _integral_fields_as_ints(value: Any) -> Any:
     """``5.0`` as ``5`` in the object's own fields (the only place our types have integers);
@@ -63,5 +65,7 @@ async def strict_body(
         body = await connection.json()
     except (SerializationException, ValueError) as exc:  # not JSON, or not UTF-8
         raise InvalidFields([FieldError(field="", message=str(exc))]) from exc
+    except RecursionError as exc:  # deeper than msgspec's decoder goes
+        raise InvalidFields([FieldError(field="", message=TOO_DEEP)]) from exc
     if problems := strict_problems(body, data.annotation):
         raise InvalidFields(problems)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import mimetypes
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from litestar import get
+from litestar import HttpMethod, get, route
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
 from server.caching import RevalidateMiddleware
 
 if TYPE_CHECKING:
+    from litestar.handlers import BaseRouteHandler
     from litestar.types import ControllerRouterHandler
 
     from server.settings import Settings
@@ -41,6 +44,13 @@ def register_mime_types() -> None:
         mimetypes.add_type(mime, suffix)
 
 
+def no_nul_in_path(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: a path with a NUL byte names no file (the file system would refuse it with an
+    error, which must not become a ``500``)."""
+    if "\x00" in connection.scope["path"]:
+        raise NotFoundException()
+
+
 def web_routes(settings: Settings) -> list[ControllerRouterHandler]:
     """The page at ``/`` and the static trees it loads."""
     register_mime_types()
@@ -48,7 +58,13 @@ def web_routes(settings: Settings) -> list[ControllerRouterHandler]:
     index = settings.web_dir / "index.html"
     toml = settings.web_dir.parent / "pyscript.toml"
 
-    @get("/", include_in_schema=False, cache_control=REVALIDATE, sync_to_thread=False)
+    @route(
+        "/",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        include_in_schema=False,
+        cache_control=REVALIDATE,
+        sync_to_thread=False,
+    )
     def page() -> File:
         """The app shell; PyScript takes over once Pyodide is up."""
         return File(index, content_disposition_type="inline", media_type="text/html")
@@ -64,6 +80,7 @@ def web_routes(settings: Settings) -> list[ControllerRouterHandler]:
             directories=[directory],  # type: ignore[list-item]
             name=name,
             middleware=[RevalidateMiddleware()],
+            guards=[no_nul_in_path],
         )
 
     return [

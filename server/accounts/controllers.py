@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.accounts.deps import log_in, requires_login, session_user
+from server.accounts.deps import log_in, log_out, requires_login, session_user
 from server.accounts.schemas import AuthStatus, Credentials, User
-from server.accounts.services import AccountService, InvalidCredentials
-from server.accounts.sessions import CSRF_ONLY, SESSION_ONLY
+from server.accounts.services import AccountService
+from server.accounts.sessions import CSRF_ONLY, SESSION_ONLY, fresh_csrf_cookie
 from server.errors import ApiOperation, error_responses
 from server.limits import SKIP_RATE_LIMIT, LoginThrottle
 from server.validation import strict_body
 
 __all__ = ["AuthController"]
+
+
+def _logged_in(request: Request[Any, Any, Any], user: User, status_code: int) -> Response[User]:
+    """Log ``user`` in under a fresh session id, with a fresh CSRF token."""
+    log_in(request, user)
+    csrf = request.app.csrf_config
+    cookies = [fresh_csrf_cookie(csrf)] if csrf is not None else []
+    return Response(user, status_code=status_code, cookies=cookies)
 
 
 class AuthController(Controller):
@@ -41,11 +49,11 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[Credentials],
         accounts: NamedDependency[AccountService],
-    ) -> User:
-        """Create an account and log in; ``409 username_taken`` if the name exists."""
+    ) -> Response[User]:
+        """Create an account and log in; ``409 username_taken`` if the name exists (in any
+        letter case)."""
         user = await accounts.register(data.username, data.password)
-        log_in(request, user)
-        return user
+        return _logged_in(request, user, HTTP_201_CREATED)
 
     @post(
         "/login",
@@ -61,18 +69,14 @@ class AuthController(Controller):
         data: JSONBody[Credentials],
         accounts: NamedDependency[AccountService],
         login_throttle: NamedDependency[LoginThrottle],
-    ) -> User:
-        """Log in; ``401 invalid_credentials``, or ``429`` after repeated failures."""
+    ) -> Response[User]:
+        """Log in; ``401 invalid_credentials``, or ``429`` after repeated failures (counted
+        before the password is checked)."""
         address = get_remote_address(request)
-        await login_throttle.check(data.username, address)
-        try:
-            user = await accounts.authenticate(data.username, data.password)
-        except InvalidCredentials:
-            await login_throttle.failed(data.username, address)
-            raise
+        await login_throttle.attempt(data.username, address)
+        user = await accounts.authenticate(data.username, data.password)
         await login_throttle.succeeded(data.username, address)
-        log_in(request, user)
-        return user
+        return _logged_in(request, user, HTTP_200_OK)
 
     @post(
         "/logout",
@@ -84,8 +88,8 @@ class AuthController(Controller):
         opt={SKIP_RATE_LIMIT: True},
     )
     async def logout(self, request: Request[Any, Any, Any]) -> None:
-        """End the session (also fine when not logged in)."""
-        request.clear_session()
+        """End the session and forget its id (also fine when not logged in)."""
+        log_out(request)
 
     @get(
         "/me",

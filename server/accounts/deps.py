@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from server.accounts.schemas import User
 from server.accounts.services import AccountService, password_hasher
+from server.accounts.sessions import rotate_session
 from server.limits import LOGIN_THROTTLE, LoginThrottle
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "account_dependencies",
     "log_in",
+    "log_out",
     "require_user",
     "requires_login",
     "session_user",
@@ -73,11 +75,16 @@ def account_dependencies(settings: Settings) -> dict[str, Provide]:
         return service
 
     def provide_login_throttle(request: Request[Any, Any, Any]) -> LoginThrottle:
-        return LoginThrottle(
-            store=request.app.stores.get(LOGIN_THROTTLE),
-            max_failures=settings.login_max_failures,
-            window_s=settings.login_failure_window_s,
-        )
+        state = request.app.state
+        if LOGIN_THROTTLE not in state:
+            state[LOGIN_THROTTLE] = LoginThrottle(
+                store=request.app.stores.get(LOGIN_THROTTLE),
+                max_failures=settings.login_max_failures,
+                window_s=settings.login_failure_window_s,
+                max_failures_per_address=settings.login_max_failures_per_address,
+            )
+        throttle: LoginThrottle = state[LOGIN_THROTTLE]
+        return throttle
 
     async def provide_current_user(request: Request[Any, Any, Any]) -> User:
         return await require_user(request, service)
@@ -90,5 +97,13 @@ def account_dependencies(settings: Settings) -> dict[str, Provide]:
 
 
 def log_in(request: Request[Any, Any, Any], user: User) -> None:
-    """Remember ``user`` in the request's session (the cookie is set on the way out)."""
+    """Remember ``user`` in the request's session, under a fresh session id (the cookie is set
+    on the way out)."""
+    rotate_session(request)
     request.set_session({SESSION_USER_ID: str(user.id)})
+
+
+def log_out(request: Request[Any, Any, Any]) -> None:
+    """Forget the session and its id."""
+    rotate_session(request)
+    request.clear_session()

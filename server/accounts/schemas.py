@@ -15,7 +15,7 @@ Username = Annotated[
         min_length=3,
         max_length=32,
         pattern=r"^[A-Za-z0-9_-]+$",
-        description="3-32 letters, digits, `_` or `-`; case-sensitive.",
+        description="3-32 letters, digits, `_` or `-`; letter case does not make another account.",
     ),
 ]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]

@@ -14,7 +14,13 @@ from server.accounts.schemas import User
 from server.accounts.tables import Account
 from server.errors import ApiError
 
-__all__ = ["AccountService", "InvalidCredentials", "UsernameTaken", "password_hasher"]
+__all__ = [
+    "AccountService",
+    "InvalidCredentials",
+    "UsernameTaken",
+    "password_hasher",
+    "username_key",
+]
 
 
 class UsernameTaken(ApiError):
@@ -39,6 +45,11 @@ def password_hasher(profile: str) -> argon2.PasswordHasher:
     return argon2.PasswordHasher.from_parameters(parameters)
 
 
+def username_key(username: str) -> str:
+    """What makes two usernames the same account: letter case does not."""
+    return username.lower()
+
+
 class AccountService:
     """Create accounts and check passwords."""
 
@@ -58,12 +69,13 @@ class AccountService:
         password_hash = await to_thread.run_sync(self._hasher.hash, password)
         account = Account(
             username=username,
+            username_key=username_key(username),
             password_hash=password_hash,
             created_at=datetime.datetime.now(datetime.UTC),
         )
         rows = await (
             Account.insert(account)
-            .on_conflict(target=Account.username, action="DO NOTHING")
+            .on_conflict(target=Account.username_key, action="DO NOTHING")
             .returning(Account.id)
         )
         if not rows:
@@ -72,11 +84,12 @@ class AccountService:
 
     async def authenticate(self, username: str, password: str) -> User:
         """The account for these credentials, or :class:`InvalidCredentials`."""
-        row = (
-            await Account.select(Account.id, Account.password_hash)
-            .where(Account.username == username)
-            .first()
+        # The exact spelling first: an account whose name collided with an older one in
+        # another case before names were case-insensitive is only reachable that way.
+        rows = await Account.select(Account.id, Account.username, Account.password_hash).where(
+            (Account.username_key == username_key(username)) | (Account.username == username)
         )
+        row = next((r for r in rows if r["username"] == username), rows[0] if rows else None)
         stored = row["password_hash"] if row else await self._hash_for_unknown_users()
         try:
             await to_thread.run_sync(self._hasher.verify, stored, password)
@@ -87,7 +100,7 @@ class AccountService:
         if self._hasher.check_needs_rehash(stored):
             new_hash = await to_thread.run_sync(self._hasher.hash, password)
             await Account.update({Account.password_hash: new_hash}).where(Account.id == row["id"])
-        return User(id=row["id"], username=username)
+        return User(id=row["id"], username=row["username"])
 
     async def get(self, account_id: UUID) -> User | None:
         """The account with this id, if it still exists."""

@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
@@ -41,6 +43,8 @@ __all__ = [
     "SecureCookiesMiddleware",
     "SessionConfig",
     "csrf_config",
+    "fresh_csrf_cookie",
+    "rotate_session",
     "secret_key",
 ]
 
@@ -94,21 +98,89 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def fresh_csrf_cookie(config: CSRFConfig) -> Cookie:
+    """A new ``csrftoken`` cookie, as Litestar's CSRF middleware would set it: handed out when
+    the session changes hands, so a token known before login is worthless after it."""
+    return Cookie(
+        key=config.cookie_name,
+        value=generate_csrf_token(secret=config.secret),
+        path=config.cookie_path,
+        secure=config.cookie_secure,
+        httponly=config.cookie_httponly,
+        samesite=config.cookie_samesite,
+        domain=config.cookie_domain,
+    )
+
+
 def csrf_config(settings: Settings) -> CSRFConfig:
     """Litestar's CSRF defaults (cookie ``csrftoken``, header ``x-csrftoken``) with our secret."""
     return CSRFConfig(secret=secret_key(settings))
 
 
+#: Scope-state keys: the id whose session the cookie named and the store held, a request to
+#: issue a fresh id, and the fresh id once drawn.
+_KNOWN_ID = "session.known_id"
+_ROTATE = "session.rotate"
+_FRESH_ID = "session.fresh_id"
+
+#: What :meth:`ServerSideSessionBackend.generate_session_id` makes (hex of 32 random bytes).
+_WELL_FORMED_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Give this connection's session a fresh id on the way out and forget the old one.
+
+    Called whenever who the session stands for changes (register, login, logout), so an id
+    that was known before (planted by an attacker, or left by another account) never names
+    the new account.
+    """
+    connection.scope["state"][_ROTATE] = True
+
+
 class _SessionBackend(ServerSideSessionBackend):
-    """Litestar's backend, minus a store write and a cookie for every anonymous request."""
+    """Litestar's backend with ids only the server issued, rotated on demand, and without a
+    store write and a cookie for every anonymous request.
+
+    Litestar keeps whatever id the client's cookie carries, even one the store never held, so
+    a cookie chosen by an attacker would become a victim's session id at login (fixation).
+    Here a cookie only counts when it is well formed and the store holds its session;
+    otherwise a new random id is drawn.
+    """
+
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        session_id = connection.cookies.get(self.config.key, "")
+        if _WELL_FORMED_ID.fullmatch(session_id):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            data = await self.get(session_id, store=store)
+            if data is not None:
+                connection.scope["state"][_KNOWN_ID] = session_id
+                return self.deserialize_data(data)
+        return {}
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        state = connection.scope["state"]
+        known = state.get(_KNOWN_ID)
+        if known and not state.get(_ROTATE):
+            return str(known)
+        fresh = state.get(_FRESH_ID)
+        if fresh is None:
+            fresh = state[_FRESH_ID] = self.generate_session_id()
+        return str(fresh)
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
+        state = connection.scope["state"]
+        known = state.get(_KNOWN_ID)
         if scope_session is not Empty and not scope_session:
-            if connection.cookies.get(self.config.key, "null") == "null":
+            if known is None and connection.cookies.get(self.config.key, "null") == "null":
                 return  # nothing to remember, nothing to forget
             scope_session = Empty  # a stale or emptied session: drop it and its cookie
+        if known and state.get(_ROTATE):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            await self.delete(str(known), store=store)
         await super().store_in_message(scope_session, message, connection)
 
 

@@ -109,6 +109,11 @@ class SessionPage(msgspec.Struct, rename="camel"):
     next_cursor: str | None
 
 
+#: How deeply a message's ``stats`` may nest: they are flat figures, and every reader (the
+#: page's Python included) must be able to walk them.
+MAX_STATS_DEPTH = 8
+
+
 class MessageIn(msgspec.Struct, rename="camel"):
     """One message to store once; ``clientMessageId`` is its idempotency key in the session."""
 
@@ -126,7 +131,27 @@ def check_message(message: MessageIn, prefix: str = "") -> list[FieldError]:
     problems = check_timestamp(message.created_at, f"{prefix}createdAt")
     if message.stats is not None and len(msgspec.json.encode(message.stats)) > _MAX_STATS_BYTES:
         problems.append(FieldError(field=f"{prefix}stats", message="Expected at most 16 KiB"))
+    elif message.stats is not None and json_depth(message.stats) > MAX_STATS_DEPTH:
+        problems.append(
+            FieldError(
+                field=f"{prefix}stats",
+                message=f"Expected at most {MAX_STATS_DEPTH} levels of nesting",
+            )
+        )
     return problems
+
+
+def json_depth(value: Any) -> int:
+    """How deeply decoded JSON nests (a scalar is 0), without recursion."""
+    depth, level = 0, [(value, 0)]
+    while level:
+        item, at = level.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            depth = max(depth, at + 1)
+            level.extend((child, at + 1) for child in item)
+    return depth
 
 
 class MessageOut(msgspec.Struct, rename="camel"):

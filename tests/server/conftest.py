@@ -20,13 +20,16 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.exceptions import RedisError
 
 from server.app import create_app
 from server.settings import Settings
 from tests.support.live_server import migrate
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -42,7 +45,7 @@ async def _admin(url: str, sql: str) -> None:
         await connection.close()
 
 
-def _fresh_postgres() -> Iterator[str]:
+def fresh_postgres() -> Iterator[str]:
     """Create a throw-away database next to POSTGRES_URL's, drop it afterwards."""
     name = f"chat_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -66,7 +69,7 @@ def database_url(
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"])
     else:
-        urls = _fresh_postgres()
+        urls = fresh_postgres()
     url = next(urls)
     migrate({"DATABASE_URL": url})
     yield url
@@ -111,6 +114,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "password_hash_profile": "CHEAPEST",
     "rate_limit_per_minute": 100_000,
     "auth_rate_limit_per_minute": 100_000,
+    "login_max_failures_per_address": 100_000,
 }
 
 PASSWORD = "correct horse battery"
@@ -134,17 +138,27 @@ class Api:
         self.http.headers["x-csrftoken"] = token
         return token
 
+    def follow_csrf_cookie(self) -> None:
+        """Send the current csrftoken cookie, as the page does (it reads it per request):
+        register and login hand out a fresh one."""
+        if token := self.http.cookies.get("csrftoken"):
+            self.http.headers["x-csrftoken"] = token
+
     async def register(self, username: str, password: str = PASSWORD) -> httpx.Response:
         await self.csrf()
-        return await self.http.post(
+        response = await self.http.post(
             "/api/v1/auth/register", json={"username": username, "password": password}
         )
+        self.follow_csrf_cookie()
+        return response
 
     async def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
         await self.csrf()
-        return await self.http.post(
+        response = await self.http.post(
             "/api/v1/auth/login", json={"username": username, "password": password}
         )
+        self.follow_csrf_cookie()
+        return response
 
 
 #: Request bodies and paths of the chat-log API, for the tests.
@@ -285,3 +299,19 @@ async def bob(new_client: Callable[[], Api]) -> Api:
     api = new_client()
     assert (await api.register("bob")).status_code == 201
     return api
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """A reachable Redis (``TEST_REDIS_URL``); skipped when there is none, failed under CI."""
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as exc:
+        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        await client.aclose()
+    return REDIS_URL

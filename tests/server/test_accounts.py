@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from redis.exceptions import RedisError
 
 from server.accounts.tables import Account
 from tests.server.conftest import PASSWORD, SESSIONS, Api, StartApi
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
@@ -208,22 +203,6 @@ async def test_sessions_survive_a_restart(start_api: StartApi) -> None:
         assert (await second.http.get("/api/v1/auth/me")).json()["username"] == "ivan"
         response = await second.http.post("/api/v1/auth/logout")
         assert response.status_code == 204  # the CSRF token signed before the restart holds
-
-
-@pytest.fixture
-async def redis_url() -> str:
-    """A reachable Redis (``TEST_REDIS_URL``); skipped when there is none, failed under CI."""
-    client = aioredis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, RedisError) as exc:
-        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    finally:
-        await client.aclose()
-    return REDIS_URL
 
 
 async def test_workers_share_sessions_through_redis(

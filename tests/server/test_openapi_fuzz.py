@@ -36,6 +36,7 @@ FUZZ_ENV = {
     "RATE_LIMIT_PER_MINUTE": "1000000",
     "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
     "LOGIN_MAX_FAILURES": "1000000",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
 }
 
 #: Generated cases per operation and phase; the coverage phase adds its systematic ones.
@@ -55,7 +56,8 @@ class FuzzUser:
     """A logged-in browser whose session cookie schemathesis sends (or leaves out) itself.
 
     The requests session keeps only the ``csrftoken`` cookie; the ``session`` cookie is a
-    credential in schemathesis' auth config, so a negative case can really go without it.
+    credential in schemathesis' auth config, so a negative case can really go without it. A
+    fuzzed register, login or logout gets a spare session of its own to end.
     """
 
     def __init__(self, base_url: str) -> None:
@@ -84,7 +86,7 @@ class FuzzUser:
         )
         assert response.status_code in {200, 201}, response.text
         self.session_cookie = response.cookies.get("session", self.session_cookie)
-        self.forget_session_cookie()
+        self.restore()
         return dict(response.json())
 
     def forget_session_cookie(self) -> None:
@@ -92,10 +94,25 @@ class FuzzUser:
         for cookie in [cookie for cookie in self.http.cookies if cookie.name == "session"]:
             self.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
 
+    def spare_session(self) -> str:
+        """Another session of this user, for a fuzzed register/login/logout to replace or end:
+        each of those gives the session a new id (or none), which would end the shared one."""
+        response = self.http.post(
+            f"{self.base_url}/api/v1/auth/login",
+            json={"username": self.username, "password": PASSWORD},
+            headers={"x-csrftoken": self.csrf},
+            cookies={"session": "null"},
+        )
+        assert response.status_code == 200, response.text
+        spare = str(response.cookies["session"])
+        self.restore()
+        return spare
+
     def restore(self) -> None:
-        """After the fuzz logged out, or in as someone else, on the shared session cookie."""
+        """After a request the server answered with new cookies: the jar goes back to the
+        shared CSRF token (the header schemathesis sends) and to no session cookie."""
         self.forget_session_cookie()
-        self._post("/api/v1/auth/login", {"username": self.username, "password": PASSWORD})
+        self.http.cookies.set("csrftoken", self.csrf)
 
     def config(self) -> SchemathesisConfig:
         return SchemathesisConfig.from_dict(
@@ -128,14 +145,15 @@ def test_api_matches_its_schema(live: LiveServer) -> None:
             case.meta and case.meta.is_negative_at(ParameterLocation.PATH)
         ):
             case.path_parameters["session_id"] = user.chat_session_id
+        is_auth_post = case.path.startswith("/api/v1/auth/") and case.method.upper() == "POST"
+        if is_auth_post and case.cookies and case.cookies.get("session") == user.session_cookie:
+            case.cookies["session"] = user.spare_session()
         try:
             response = case.call_and_validate(base_url=live.url, session=user.http)
             if response.request.method == case.operation.method.upper():
                 reached[case.operation.label] += _handled(response)
         finally:
-            user.forget_session_cookie()
-            if case.path.startswith("/api/v1/auth/") and case.method.upper() == "POST":
-                user.restore()
+            user.restore()
 
     config = HypothesisTestConfig(
         project=api_schema.config,
