@@ -37,6 +37,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from app import jsontext
 from app.models import Character, new_id, now_iso
 from app.png_text import (
     PNG_SIGNATURE,
@@ -70,7 +71,7 @@ __all__ = [
 MAX_CARD_JSON_BYTES = 16 * 1024 * 1024
 MAX_PNG_BYTES = 32 * 1024 * 1024
 MAX_FIELD_CHARS = 1024 * 1024
-MAX_DEPTH = 64
+MAX_DEPTH = jsontext.MAX_DEPTH
 AVATAR_NAMESPACE = "ondevice_chat"
 """Our key in ``data.extensions``; a JSON export keeps the avatar under it."""
 
@@ -102,7 +103,6 @@ _V1_ALIASES = {
     "first_mes": "char_greeting",
     "mes_example": "example_dialogue",
 }
-_JSON_STRUCTURE = re.compile(r'["\\\[\]{}]')
 _SAFE_AVATAR = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]*={0,2}\Z")
 
 
@@ -115,38 +115,6 @@ def _not_a_card(reason: str) -> CardError:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def _nested_too_deep(text: str) -> bool:
-    """Whether JSON ``text`` nests deeper than :data:`MAX_DEPTH`, found without parsing it.
-
-    ``json.loads`` recurses once a level: under Pyodide a few thousand levels overflow the
-    JavaScript stack and kill the interpreter instead of raising ``RecursionError``.
-    """
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False
-    depth = 0
-    in_string = False
-    escaped_at = -1
-    for match in _JSON_STRUCTURE.finditer(text):
-        at = match.start()
-        if at == escaped_at:
-            continue
-        char = match.group()
-        if in_string:
-            if char == "\\":
-                escaped_at = at + 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
 
 
 def _check_depth(value: object) -> None:
@@ -284,12 +252,10 @@ def parse_card_json(source: str | bytes, *, now: str | None = None) -> Character
         source = source[1:]
     if not source.strip():
         raise _not_a_card("the file is empty")
-    if _nested_too_deep(source):
-        raise _not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
     try:
-        card = json.loads(source)
-    except RecursionError as exc:
-        raise _not_a_card("its JSON is nested too deeply") from exc
+        card = jsontext.loads(source, MAX_DEPTH)
+    except jsontext.TooDeep as exc:
+        raise _not_a_card(str(exc)) from exc
     except ValueError as exc:
         raise _not_a_card("it is not valid JSON") from exc
     return parse_card(card, now=now)

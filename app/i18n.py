@@ -318,9 +318,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "{username}(으)로 로그인했습니다. 채팅이 계정에 저장됩니다.",
     },
     "account.signed_out": {
-        "en": "Not signed in. You can chat anyway; logs wait on this device until you log in.",
-        "ko": "로그인하지 않았습니다. 그래도 채팅할 수 있으며, 기록은 로그인할 때까지 이 기기에서 기다립니다.",
+        "en": "Not signed in. You can chat anyway; these chats stay on this device until you log in and add them to your account.",
+        "ko": "로그인하지 않았습니다. 그래도 채팅할 수 있으며, 이 채팅은 로그인해서 계정에 추가할 때까지 이 기기에만 남습니다.",
     },
+    "account.checking": {
+        "en": "Checking your sign-in… (the server did not answer yet; trying again)",
+        "ko": "로그인 상태를 확인하는 중… (서버가 아직 응답하지 않아 다시 시도합니다)",
+    },
+    "account.logout_question": {
+        "en": "Log out. What should happen to your chats on this device?",
+        "ko": "로그아웃합니다. 이 기기에 있는 내 채팅은 어떻게 할까요?",
+    },
+    "account.logout_unsent": {
+        "en": "{count} of your messages are not saved to your account yet; removing them loses them.",
+        "ko": "아직 계정에 저장되지 않은 메시지가 {count}개 있습니다. 지우면 사라집니다.",
+    },
+    "account.logout_keep": {"en": "Keep on this device", "ko": "이 기기에 보관"},
+    "account.logout_remove": {"en": "Remove from this device", "ko": "이 기기에서 삭제"},
+    "account.adopt_question": {
+        "en": "{count} chats were made on this device while nobody was signed in. Add them to {username}'s account?",
+        "ko": "로그인하지 않은 상태에서 이 기기에서 만든 채팅이 {count}개 있습니다. {username} 계정에 추가할까요?",
+    },
+    "account.adopt_yes": {"en": "Add to my account", "ko": "내 계정에 추가"},
+    "account.adopt_no": {"en": "Keep them separate", "ko": "따로 두기"},
+    "data.set_aside": {
+        "en": "{count} saved records could not be read and were set aside; the rest of your data is fine.",
+        "ko": "저장된 기록 {count}개를 읽을 수 없어 따로 두었습니다. 나머지 데이터는 문제없습니다.",
+    },
+    "data.set_aside_download": {"en": "Download them", "ko": "내려받기"},
+    "data.set_aside_remove": {"en": "Remove them", "ko": "삭제"},
     "account.error": {"en": "{message}", "ko": "오류: {message}"},
     "account.offline": {
         "en": "You are offline. Try again when you are back online.",

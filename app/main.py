@@ -21,9 +21,10 @@ async def main() -> None:
 
     window.performance.mark("app:python")
 
-    from app.browser.account_panel import AccountPanel
+    from app.browser.account_panel import AccountPanel, last_user
     from app.browser.chat_controller import ChatController
     from app.browser.controller import Controller
+    from app.browser.data_notice import DataNotice
     from app.browser.dom import spawn
     from app.browser.gpu_probe import probe_gpu
     from app.browser.http import FetchTransport
@@ -35,6 +36,7 @@ async def main() -> None:
     from app.outbox import SyncWorker, SystemClock
     from app.storage.chat_repo import ChatRepository
     from app.storage.outbox_store import OutboxDbStore
+    from app.storage.owner import NOBODY, Owner
 
     window.performance.mark("app:imported")
     saved = window.localStorage.getItem("chat.lang")
@@ -53,16 +55,31 @@ async def main() -> None:
             window.console.warn(
                 f"IndexedDB unavailable, history lasts only for this tab: {db_problem}"
             )
-        repo = ChatRepository(db)
+        # Whose chats and logs are in use: the last signed-in account until the server says.
+        known = last_user()
+        owner = Owner(known.id if known else NOBODY)
+        repo = ChatRepository(db, owner=owner)
         worker = SyncWorker(
-            OutboxDbStore(db), FetchTransport(), SystemClock(), random.Random(), paused=True
+            OutboxDbStore(db, owner=owner),
+            FetchTransport(),
+            SystemClock(),
+            random.Random(),
+            paused=True,
         )
         # ``account`` is bound before the runtime first reports (runtime.start() below).
         runtime = SyncRuntime(worker, on_state=lambda state: account.show_state(state))
         controller.chat = ChatController(controller, repo, on_enqueued=runtime.notify_enqueued)
-        account = AccountPanel(shell.t, runtime, on_login=controller.chat.restore_from_account)
+        account = AccountPanel(
+            shell.t,
+            runtime,
+            repo,
+            on_account=controller.chat.account_changed,
+            on_login=controller.chat.restore_from_account,
+        )
         SettingsPanel(shell.t, repo, controller.chat.start)
         await asyncio.gather(controller.start(), controller.chat.start())
+        await repo.scan()
+        DataNotice(shell.t, repo).show()
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
         window.performance.mark("app:ready")
         # Not needed to use the page: who is logged in (then the outbox flushes), updates.

@@ -218,6 +218,9 @@ class ChatSession:
     """What ``{{user}}`` becomes in this chat; empty means the app-wide default."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Per-session overrides of the generation settings (``temperature``, ``reply_length``...)."""
+    owner: str = ""
+    """The account (server user id) this chat was written under; ``""``: nobody was logged in.
+    Only that account sees it on this device, and only its outbox sends its logs."""
 
     @classmethod
     def new(
@@ -250,6 +253,7 @@ class ChatSession:
             "thinking_enabled": self.thinking_enabled,
             "user_name": self.user_name,
             "settings": copy.deepcopy(self.settings),
+            "owner": self.owner,
         }
 
     @classmethod
@@ -269,6 +273,7 @@ class ChatSession:
             thinking_enabled=_flag(data, "thinking_enabled"),
             user_name=_text(data, "user_name"),
             settings=_object(data, "settings"),
+            owner=_text(data, "owner"),
         )
 
 

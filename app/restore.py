@@ -548,6 +548,8 @@ async def pull_history(repo: ChatRepository, send: Send) -> RestoreSummary:
                 characters.append(character)
                 counts["characters"] += 1
             session = plan.sessions[0] if plan.sessions else None
+            if session is not None:  # restored into the account it was pulled from
+                session = replace(session, owner=repo.owner.account)
             if plan.messages:
                 await repo.save_messages(plan.messages, session=session)
             elif session is not None:

@@ -1,41 +1,68 @@
 """Log in / create an account / log out, the outbox indicator, and failed log entries.
 
 Chatting never needs an account: logs wait in the outbox (paused) until the user logs in.
+Local chats belong to the account they were written under (``app.storage.owner``): logging
+out asks whether to keep them on this device or remove them, chats made while logged out join
+an account only when the user says so, and an unanswered status check is asked again (with
+backoff), never taken for "logged out".
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pyscript import window
 
+from app.account import UNKNOWN, AccountUser, read_status, status_retry_delay
 from app.browser.dom import by_id, element, on, spawn
 from app.browser.http import api_json
 from app.i18n import Translate
+from app.jsontext import loads
 from app.outbox.entries import MessageEntry
 from app.outbox.ports import NetworkError
+from app.storage.owner import NOBODY
 
 if TYPE_CHECKING:
     from app.browser.sync_runtime import SyncRuntime
     from app.outbox.state import OutboxState
+    from app.storage.chat_repo import ChatRepository
 
-__all__ = ["AccountPanel"]
+__all__ = ["AccountPanel", "last_user"]
 
 _LAST_USER = "account.lastUser"
+_DECLINED = "account.adoptDeclined:"
+
+
+def last_user() -> AccountUser | None:
+    """Who was signed in when this browser last knew (shown offline, and the first owner)."""
+    raw = window.localStorage.getItem(_LAST_USER)
+    try:
+        return AccountUser.from_dict(loads(str(raw))) if raw else None
+    except ValueError:  # an older value: just a username, without the id owning the data
+        return None
 
 
 class AccountPanel:
     """The account sheet and the header's sync chip."""
 
     def __init__(
-        self, t: Translate, runtime: SyncRuntime, on_login: Callable[[str], Awaitable[None]]
+        self,
+        t: Translate,
+        runtime: SyncRuntime,
+        repo: ChatRepository,
+        on_account: Callable[[AccountUser | None], Awaitable[None]],
+        on_login: Callable[[str], Awaitable[None]],
     ) -> None:
         self.t = t
         self.runtime = runtime
+        self.repo = repo
+        self._on_account = on_account
         self._on_login = on_login
-        self.username: str | None = None
+        self.user: AccountUser | None = last_user()
         self.state: OutboxState | None = None
         self.dialog = by_id("account-dialog")
         self.form = by_id("account-form")
@@ -43,46 +70,101 @@ class AccountPanel:
         on(by_id("sync-indicator"), "click", lambda _e: self.open())
         on(self.form, "submit", self._on_submit, prevent=True)
         on(by_id("register"), "click", lambda _e: self._authenticate("register"))
-        on(by_id("logout"), "click", lambda _e: self.logout())
+        on(by_id("logout"), "click", lambda _e: spawn(self.ask_logout()))
+        on(by_id("logout-keep"), "click", lambda _e: self.logout(remove=False))
+        on(by_id("logout-remove"), "click", lambda _e: self.logout(remove=True))
+        on(by_id("adopt-yes"), "click", lambda _e: self._adopt(True))
+        on(by_id("adopt-no"), "click", lambda _e: self._adopt(False))
         by_id("account-button").removeAttribute("disabled")
         self._status_known = False
+        self._checking = False
         self._changes = 0
-        # Counts logins and logouts, so a slower status answer cannot undo one.
+        """Counts logins and logouts, so a slower status answer cannot undo one."""
+        runtime.on_auth = self._on_other_tab
         for event in ("online", "offline"):
             on(window, event, lambda _e: self._on_connectivity())
 
+    @property
+    def username(self) -> str | None:
+        """Who is signed in, as far as this tab knows."""
+        return self.user.username if self.user else None
+
     async def start(self) -> None:
-        """Ask the server who we are (no error when nobody is logged in, or offline)."""
-        if not bool(window.navigator.onLine):
-            self._offline_start()
+        """Ask the server who we are; ask again, with backoff, while it gives no clear answer
+        (an error, a timeout): only a clear answer changes who is signed in."""
+        if self._checking:
             return
-        asked_at = self._changes
+        self._checking = True
         try:
-            response = await api_json("GET", "/api/v1/auth/status")
-        except NetworkError:
-            self._offline_start()
-            return
-        if asked_at != self._changes:  # the user logged in or out meanwhile: that answer is newer
-            return
+            await self._check_status()
+        finally:
+            self._checking = False
+
+    async def _check_status(self) -> None:
+        attempt = 0
+        asked_at = self._changes
+        while True:
+            if not bool(window.navigator.onLine):
+                self._offline_start()
+                return
+            try:
+                response = await api_json("GET", "/api/v1/auth/status")
+                found = read_status(response.status, response.body)
+            except NetworkError:
+                found = UNKNOWN
+            if asked_at != self._changes:  # the user logged in or out meanwhile: that is newer
+                return
+            if found is not UNKNOWN:
+                break
+            self._render(checking=True)
+            await asyncio.sleep(status_retry_delay(attempt))
+            attempt += 1
+            if asked_at != self._changes:
+                return
         self._status_known = True
-        user = (response.body or {}).get("user") if response.status == 200 else None
-        self.username = str(user.get("username")) if user else None
-        self._remember()
-        self._render()
+        user = found if isinstance(found, AccountUser) else None
+        await self._become(user, broadcast=False)
         if user:
-            await self.runtime.login()
-            await self._on_login(self.username or "")
+            await self.runtime.login(user.to_dict())
+            await self._offer_adoption(user, asked=False)
+            await self._on_login(user.id)
 
     def _offline_start(self) -> None:
         """Offline: show who was signed in last; ask the server once we are back online."""
         self._status_known = False
-        last = window.localStorage.getItem(_LAST_USER)
-        self.username = str(last) if last else None
         self._render()
 
+    async def _become(self, user: AccountUser | None, *, broadcast: bool) -> None:
+        """``user`` is signed in now (``None``: nobody): their chats and outbox are in use.
+
+        Chats made while logged out that hold nothing the user wrote (a greeting) join the
+        account at once; the others wait for the user's answer (:meth:`_offer_adoption`).
+        """
+        changed = user != self.user or self.repo.owner.account != (user.id if user else NOBODY)
+        self.user = user
+        self.repo.owner.account = user.id if user else NOBODY
+        self._remember()
+        self._render()
+        if broadcast and not user:
+            await self.runtime.logout()
+        if user is not None:
+            await self.repo.adopt(user.id, written=False)
+        if changed:
+            await self._on_account(user)
+
+    def _on_other_tab(self, logged_in: bool, user_data: Any) -> None:
+        """Another tab logged in or out: the cookie is shared, so the same is true here."""
+        self._changes += 1
+        user = AccountUser.from_dict(user_data)
+        if logged_in and user is None:  # an older tab says only "logged in": ask who
+            spawn(self.start())
+            return
+        self._status_known = True
+        spawn(self._become(user, broadcast=False))
+
     def _remember(self) -> None:
-        if self.username:
-            window.localStorage.setItem(_LAST_USER, self.username)
+        if self.user:
+            window.localStorage.setItem(_LAST_USER, json.dumps(self.user.to_dict()))
         else:
             window.localStorage.removeItem(_LAST_USER)
 
@@ -99,17 +181,20 @@ class AccountPanel:
         if not self.dialog.open:
             self.dialog.showModal()
 
-    def _render(self) -> None:
-        signed_in = self.username is not None
-        by_id("account-state").textContent = (
-            self.t("account.signed_in", username=self.username)
-            if signed_in
-            else self.t("account.signed_out")
-        )
+    def _render(self, *, checking: bool = False) -> None:
+        signed_in = self.user is not None
+        if checking:
+            text = self.t("account.checking")
+        elif signed_in:
+            text = self.t("account.signed_in", username=self.username)
+        else:
+            text = self.t("account.signed_out")
+        by_id("account-state").textContent = text
         by_id("account-fields").hidden = signed_in
         by_id("login").hidden = signed_in
         by_id("register").hidden = signed_in
         by_id("logout").hidden = not signed_in
+        by_id("logout-choice").hidden = True
         by_id("account-button").setAttribute("data-signed-in", "yes" if signed_in else "no")
 
     def _error(self, text: str | None) -> None:
@@ -134,7 +219,8 @@ class AccountPanel:
         except NetworkError:
             self._error(self.t("account.offline"))
             return
-        if response.status not in (200, 201):
+        user = AccountUser.from_dict(response.body) if response.status in (200, 201) else None
+        if user is None:
             body = response.body if isinstance(response.body, dict) else {}
             details = body.get("details") or []
             text = "; ".join(str(d.get("message")) for d in details if isinstance(d, dict)) or str(
@@ -145,26 +231,64 @@ class AccountPanel:
         self._error(None)
         self._changes += 1
         self.form.elements.namedItem("password").value = ""
-        self.username = str((response.body or {}).get("username") or username)
         self._status_known = True
-        self._remember()
-        self._render()
-        self.dialog.close()
-        await self.runtime.login()
-        await self._on_login(self.username)
+        await self._become(user, broadcast=True)
+        await self.runtime.login(user.to_dict())
+        if not await self._offer_adoption(user, asked=True):
+            self.dialog.close()
+        await self._on_login(user.id)
 
-    async def logout(self) -> None:
-        """End the server session; logs made from now on wait until the next login."""
+    async def _offer_adoption(self, user: AccountUser, *, asked: bool) -> bool:
+        """Chats made while nobody was signed in: offer them to ``user`` (on every login; at
+        page load only until the user said "keep them separate"). Whether it was offered."""
+        waiting = await self.repo.written_while_logged_out()
+        declined = window.localStorage.getItem(_DECLINED + user.id)
+        if not waiting or (not asked and declined):
+            return False
+        by_id("adopt-text").textContent = self.t(
+            "account.adopt_question", count=len(waiting), username=user.username
+        )
+        by_id("adopt-choice").hidden = False
+        if not self.dialog.open:
+            self.dialog.showModal()
+        return True
+
+    async def _adopt(self, yes: bool) -> None:
+        by_id("adopt-choice").hidden = True
+        user = self.user
+        if user is None:
+            return
+        if yes:
+            await self.repo.adopt(user.id)
+            window.localStorage.removeItem(_DECLINED + user.id)
+            await self._on_account(user)
+            await self.runtime.login(user.to_dict())
+        else:
+            window.localStorage.setItem(_DECLINED + user.id, "1")
+        self.dialog.close()
+
+    async def ask_logout(self) -> None:
+        """Log out, after asking whether this account's chats stay on this device."""
+        unsent = await self.repo.unsent_of(self.user.id) if self.user else 0
+        warning = by_id("logout-unsent")
+        warning.textContent = self.t("account.logout_unsent", count=unsent)
+        warning.hidden = unsent == 0
+        by_id("logout-choice").hidden = False
+
+    async def logout(self, *, remove: bool) -> None:
+        """End the server session; keep this account's chats here (hidden until it logs in
+        again) or remove them from this device. Logs made from now on belong to nobody."""
         try:
             await api_json("POST", "/api/v1/auth/logout")
         except NetworkError:
             self._error(self.t("account.offline"))
             return
         self._changes += 1
-        self.username = None
-        self._remember()
-        await self.runtime.logout()
-        self._render()
+        leaving = self.user
+        if remove and leaving:  # gone before the page says "signed out"
+            await self.repo.remove_account_data(leaving.id)
+            window.localStorage.removeItem(f"restored:{leaving.id}")  # pull it all next time
+        await self._become(None, broadcast=True)
 
     def show_state(self, state: OutboxState) -> None:
         """The header chip: synced / N waiting / offline / paused: log in / N failed."""

@@ -7,6 +7,7 @@ off as it arrives.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from app.prompt import (
 from app.think import ThinkParser, strip_reasoning
 
 if TYPE_CHECKING:
+    from app.account import AccountUser
     from app.browser.controller import Controller
     from app.storage.chat_repo import ChatRepository
 
@@ -86,10 +88,24 @@ class ChatController:
         for button in ("new-chat", "new-character", "import-card"):
             by_id(button).removeAttribute("disabled")
 
-    async def restore_from_account(self, username: str) -> None:
+    async def account_changed(self, user: AccountUser | None) -> None:
+        """Someone else is signed in (``user``; ``None``: nobody): show their chats only. A
+        reply still streaming is stopped first (it is saved to the chat it belongs to)."""
+        if self.busy:
+            self.stop()
+            for _ in range(100):
+                if not self.busy:
+                    break
+                await asyncio.sleep(0.05)
+        self.session = None
+        self.messages = []
+        if self.character is not None:
+            await self.pick_character(self.character.id)
+
+    async def restore_from_account(self, account_id: str) -> None:
         """After a login: pull this account's chats from the server, once per browser."""
-        flag = f"restored:{username}"
-        if not username or window.localStorage.getItem(flag) or self._restoring:
+        flag = f"restored:{account_id}"
+        if not account_id or window.localStorage.getItem(flag) or self._restoring:
             return
         from app.browser.restore import restore_history
 
@@ -156,7 +172,10 @@ class ChatController:
         if self.character is None or self.busy:
             return
         session = ChatSession.new(
-            self.character.id, model_id=self.app.engine.model_id or "", user_name=self.user_name
+            self.character.id,
+            model_id=self.app.engine.model_id or "",
+            user_name=self.user_name,
+            owner=self.repo.owner.account,
         )
         greeting = greeting_message(self.character, session.id, user_name=self.user_name)
         await self.repo.save_messages([greeting] if greeting else [], session=session)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pyscript.js_modules import http_glue
 
+from app import jsontext
 from app.browser.jsbridge import js_object, to_py
 from app.outbox.ports import NetworkError, Response
 
@@ -32,7 +33,7 @@ def _parse_body(text: str) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except ValueError:
         return text
 

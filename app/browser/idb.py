@@ -14,7 +14,7 @@ from typing import Any
 from pyscript import window
 from pyscript.js_modules import idb
 
-from app.browser.jsbridge import js_object, to_py
+from app.browser.jsbridge import js_object, to_py, to_py_list
 from app.storage.database import (
     DB_NAME,
     DB_VERSION,
@@ -50,15 +50,16 @@ class IndexedDatabase:
         return cls(_unwrap(await idb.open(name, version, js_object(schema))))
 
     async def get(self, store: str, key: str) -> dict[str, Any] | None:
-        """The value stored under ``key``, or ``None``."""
-        return to_py(_unwrap(await self._handle.get(store, key)))
+        """The value stored under ``key``, or ``None`` (a stand-in if it cannot be read)."""
+        found = to_py_list(window.Array.of(_unwrap(await self._handle.get(store, key))))
+        return found[0] if found else None
 
     async def get_all(
         self, store: str, *, index: str | None = None, value: Any = None
     ) -> list[dict[str, Any]]:
         """Values by primary key, or those of an index (see ``Database.get_all``)."""
         found = _unwrap(await self._handle.getAll(store, index, js_object(value)))
-        return to_py(found) or []
+        return to_py_list(found)
 
     async def write(
         self,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from app import jsontext
 from app.browser.dom import by_id, on
 from app.browser.files import download, read_chosen_file
 from app.i18n import Translate
@@ -95,7 +96,7 @@ class SettingsPanel:
             return
         _name, raw = chosen
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = jsontext.loads(raw.decode("utf-8-sig"))
             summary = await self.repo.import_all(data)
         except (ValueError, UnicodeDecodeError) as error:
             self._message(self.t("settings.import_failed", reason=str(error)), error=True)

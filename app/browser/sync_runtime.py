@@ -79,6 +79,9 @@ class SyncRuntime:
         self._shown = OutboxState()
         self._enqueues = 0
         """Counts :meth:`notify_enqueued` calls: a state read before the latest one is stale."""
+        self.on_auth: Callable[[bool, dict[str, Any] | None], None] | None = None
+        """Told when another tab logs in (``True`` and the user, ``{"id", "username"}``) or out
+        (``False, None``)."""
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -127,18 +130,22 @@ class SyncRuntime:
         self._spawn(self._refresh(broadcast=True, arm=False))
         self.request_flush()
 
-    async def login(self) -> None:
-        """The user logged in: resume sending here and in the other tabs, flush now."""
+    async def login(self, user: dict[str, Any] | None = None) -> None:
+        """``user`` logged in: resume sending here and in the other tabs, flush now."""
         self.worker.resume()
-        self._post({"type": "auth", "loggedIn": True})
+        self._post({"type": "auth", "loggedIn": True, "user": user})
         await self.flush_now()
 
     async def logout(self) -> None:
         """The user logged out: stop sending here and in the other tabs (entries keep waiting)."""
         self.worker.pause()
         self._disarm()
-        self._post({"type": "auth", "loggedIn": False})
+        self._post({"type": "auth", "loggedIn": False, "user": None})
         await self._refresh(broadcast=True, arm=False)
+
+    async def refresh(self) -> None:
+        """Re-read the store (its owner changed, or entries were removed) and tell the tabs."""
+        await self._refresh(broadcast=True, arm=True)
 
     async def retry(self, key: str) -> bool:
         """Put a failed entry back in the queue and flush; False when the key is unknown."""
@@ -276,6 +283,11 @@ class SyncRuntime:
             else:
                 self.worker.pause()
                 self._disarm()
+            if self.on_auth is not None:
+                user = message.get("user")
+                self.on_auth(
+                    bool(message.get("loggedIn")), user if isinstance(user, dict) else None
+                )
             self._spawn(self._refresh(broadcast=False, arm=True))
         elif message.get("type") == "state" and isinstance(message.get("state"), dict):
             try:

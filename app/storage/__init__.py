@@ -11,6 +11,7 @@ from app.storage.chat_repo import (
     EXPORT_VERSION,
     ChatRepository,
     ImportSummary,
+    SetAside,
     StorageImportError,
 )
 from app.storage.database import (
@@ -23,21 +24,25 @@ from app.storage.database import (
     StoreSchema,
 )
 from app.storage.outbox_store import ORDERS, OrderClock, OutboxDbStore, outbox_adds
+from app.storage.owner import NOBODY, Owner
 
 __all__ = [
     "DB_NAME",
     "DB_VERSION",
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
+    "NOBODY",
     "ORDERS",
     "SCHEMA",
     "ChatRepository",
     "Database",
     "DatabaseError",
     "ImportSummary",
+    "SetAside",
     "MemoryDatabase",
     "OrderClock",
     "OutboxDbStore",
+    "Owner",
     "StorageImportError",
     "StoreSchema",
     "outbox_adds",

@@ -17,12 +17,22 @@ orphan (invisible, harmless). Reads see what each store holds at the time of the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.models import Character, ChatSession, Message, ModelError, now_iso
-from app.storage.database import CHARACTERS, MESSAGES, SESSIONS, SETTINGS
+from app.storage.database import (
+    CHARACTERS,
+    MESSAGES,
+    OUTBOX,
+    SCHEMA,
+    SESSION_MAP,
+    SESSIONS,
+    SETTINGS,
+    UNREADABLE_KEY,
+)
 from app.storage.outbox_store import outbox_adds
+from app.storage.owner import NOBODY, Owner
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +45,7 @@ __all__ = [
     "EXPORT_VERSION",
     "ChatRepository",
     "ImportSummary",
+    "SetAside",
     "StorageImportError",
 ]
 
@@ -83,29 +94,105 @@ def _json_safe(value: Any, where: str) -> None:
     raise StorageImportError(f"{where} is not JSON data ({type(value).__name__})")
 
 
-class ChatRepository:
-    """The chat history and settings (see the module docstring for the guarantees)."""
+@dataclass(frozen=True)
+class SetAside:
+    """A stored record that could not be read: kept as it is, out of the app's way."""
 
-    def __init__(self, db: Database, *, now: Callable[[], str] = now_iso) -> None:
+    store: str
+    key: str | None
+    """Its key, when it could be found (then it can be removed)."""
+    error: str
+    record: Any
+    """What was stored (or its JSON text, when even that could not be converted)."""
+
+
+#: What a record that cannot be read raises on its way to a model (``app.models``).
+_UNREADABLE_ERRORS = (ModelError, TypeError, ValueError, KeyError, AttributeError)
+
+
+class ChatRepository:
+    """The chat history and settings (see the module docstring for the guarantees).
+
+    Chats belong to the account they were written under (:attr:`owner`): lists show only the
+    current owner's. A record that cannot be read is set aside (:attr:`set_aside`) instead of
+    stopping the app; every record is read back before it is written, so a record this code
+    wrote can always be read.
+    """
+
+    def __init__(
+        self, db: Database, *, now: Callable[[], str] = now_iso, owner: Owner | None = None
+    ) -> None:
         self.db = db
         self._now = now
+        self.owner = owner or Owner()
+        self.set_aside: dict[tuple[str, str], SetAside] = {}
+        """Unreadable records found so far, by (store, key or a stand-in)."""
+
+    def _read(
+        self, store: str, records: Iterable[Any], read: Callable[[Mapping[str, Any]], _Record]
+    ) -> list[_Record]:
+        """The records that read as models; the others are set aside."""
+        models: list[_Record] = []
+        for data in records:
+            try:
+                models.append(read(data))
+            except _UNREADABLE_ERRORS as exc:
+                self._put_aside(store, data, exc)
+        return models
+
+    def _put_aside(self, store: str, data: Any, exc: Exception) -> None:
+        if isinstance(data, dict) and UNREADABLE_KEY in data:
+            key, record, error = None, data.get("raw"), str(data[UNREADABLE_KEY])
+        else:
+            found = data.get(SCHEMA[store].key_path) if isinstance(data, dict) else None
+            key = found if isinstance(found, str) else None
+            record, error = data, str(exc)
+        slot = key if key is not None else f"?{len(self.set_aside)}:{str(record)[:64]}"
+        self.set_aside.setdefault((store, slot), SetAside(store, key, error, record))
+
+    async def scan(self) -> int:
+        """Read every character and session once (at start), so any that cannot be read is
+        set aside and reported, not only those of the chat on screen; how many are aside."""
+        self._read(CHARACTERS, await self.db.get_all(CHARACTERS), Character.from_dict)
+        self._read(SESSIONS, await self.db.get_all(SESSIONS), ChatSession.from_dict)
+        return len(self.set_aside)
+
+    async def drop_set_aside(self) -> int:
+        """Delete the set-aside records that have a key; how many were deleted."""
+        deletes = [(item.store, item.key) for item in self.set_aside.values() if item.key]
+        if deletes:
+            await self.db.write(deletes=deletes)
+        self.set_aside = {slot: item for slot, item in self.set_aside.items() if item.key is None}
+        return len(deletes)
+
+    def set_aside_export(self) -> dict[str, Any]:
+        """The set-aside records as one JSON-ready file, for the user to keep."""
+        return {
+            "format": "character-chat-unreadable",
+            "exportedAt": self._now(),
+            "records": [
+                {"store": item.store, "key": item.key, "error": item.error, "record": item.record}
+                for item in self.set_aside.values()
+            ],
+        }
 
     # -- characters ---------------------------------------------------------------------------
 
     async def list_characters(self) -> list[Character]:
         """Every character, by name (case-insensitive), then id."""
-        characters = [Character.from_dict(data) for data in await self.db.get_all(CHARACTERS)]
+        characters = self._read(CHARACTERS, await self.db.get_all(CHARACTERS), Character.from_dict)
         characters.sort(key=lambda c: (c.name.casefold(), c.id))
         return characters
 
     async def get_character(self, character_id: str) -> Character | None:
         """One character, or ``None``."""
         data = await self.db.get(CHARACTERS, character_id)
-        return Character.from_dict(data) if data is not None else None
+        found = self._read(CHARACTERS, [data] if data is not None else [], Character.from_dict)
+        return found[0] if found else None
 
     async def save_character(self, character: Character) -> None:
-        """Insert or overwrite a character."""
-        await self.db.write(puts=[(CHARACTERS, character.to_dict())])
+        """Insert or overwrite a character (:class:`ModelError` if it would not read back)."""
+        await self.db.write(puts=[(CHARACTERS, _readable(character.to_dict(), Character))])
 
     async def delete_character(self, character_id: str) -> None:
         """Delete a character with its sessions and their messages (not their outbox entries)."""
@@ -118,12 +205,16 @@ class ChatRepository:
     # -- sessions -----------------------------------------------------------------------------
 
     async def list_sessions(self, character_id: str | None = None) -> list[ChatSession]:
-        """Sessions (of one character, or all), most recently updated first."""
+        """The current owner's sessions (of one character, or all), most recently updated
+        first."""
         if character_id is None:
             records = await self.db.get_all(SESSIONS)
         else:
             records = await self.db.get_all(SESSIONS, index="characterId", value=character_id)
-        sessions = [ChatSession.from_dict(data) for data in records]
+        owner = self.owner.account
+        sessions = [
+            s for s in self._read(SESSIONS, records, ChatSession.from_dict) if s.owner == owner
+        ]
         sessions.sort(key=lambda s: s.id)
         sessions.sort(key=lambda s: s.updated_at, reverse=True)
         return sessions
@@ -131,11 +222,12 @@ class ChatRepository:
     async def get_session(self, session_id: str) -> ChatSession | None:
         """One session, or ``None``."""
         data = await self.db.get(SESSIONS, session_id)
-        return ChatSession.from_dict(data) if data is not None else None
+        found = self._read(SESSIONS, [data] if data is not None else [], ChatSession.from_dict)
+        return found[0] if found else None
 
     async def save_session(self, session: ChatSession) -> None:
-        """Insert or overwrite a session."""
-        await self.db.write(puts=[(SESSIONS, session.to_dict())])
+        """Insert or overwrite a session (:class:`ModelError` if it would not read back)."""
+        await self.db.write(puts=[(SESSIONS, _readable(session.to_dict(), ChatSession))])
 
     async def delete_session(self, session_id: str) -> None:
         """Delete a session and its messages (not their outbox entries)."""
@@ -150,7 +242,7 @@ class ChatRepository:
     async def list_messages(self, session_id: str) -> list[Message]:
         """A session's messages by ``seq`` (then creation time, then id)."""
         records = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
-        messages = [Message.from_dict(data) for data in records]
+        messages = self._read(MESSAGES, records, Message.from_dict)
         messages.sort(key=lambda m: (m.seq, m.created_at, m.id))
         return messages
 
@@ -168,15 +260,85 @@ class ChatRepository:
         outbox: Sequence[Entry] = (),
     ) -> list[str]:
         """Write messages, the session (e.g. ``touched()``) and outbox entries in ONE
-        transaction; return the outbox keys added (an entry already queued is left alone)."""
-        puts = [(MESSAGES, message.to_dict()) for message in messages]
+        transaction; return the outbox keys added (an entry already queued is left alone).
+
+        Each entry belongs to the owner of its chat, whoever is logged in by the time it is
+        written (a reply that finishes after a logout is still the old account's).
+        """
+        puts = [(MESSAGES, _readable(message.to_dict(), Message)) for message in messages]
         if session is not None:
-            puts.append((SESSIONS, session.to_dict()))
-        return await self.db.write(puts=puts, adds=outbox_adds(outbox))
+            puts.append((SESSIONS, _readable(session.to_dict(), ChatSession)))
+        owners: dict[str, str] = {session.id: session.owner} if session is not None else {}
+        for entry in outbox:
+            if entry.client_session_id not in owners:
+                stored = await self.get_session(entry.client_session_id)
+                owners[entry.client_session_id] = stored.owner if stored else self.owner.account
+        adds = []
+        for entry in outbox:
+            adds += outbox_adds([entry], owner=owners[entry.client_session_id])
+        return await self.db.write(puts=puts, adds=adds)
 
     async def delete_message(self, message_id: str) -> None:
         """Delete one message (not its outbox entry)."""
         await self.db.write(deletes=[(MESSAGES, message_id)])
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    async def sessions_of(self, account: str) -> list[ChatSession]:
+        """Every session written under ``account`` (``NOBODY``: while logged out)."""
+        records = await self.db.get_all(SESSIONS)
+        return [
+            s for s in self._read(SESSIONS, records, ChatSession.from_dict) if s.owner == account
+        ]
+
+    async def adopt(self, account: str, *, written: bool = True) -> int:
+        """Give chats written while logged out to ``account``, with their outbox entries, in
+        one transaction; how many chats. ``written=False``: only the untouched ones (a
+        greeting and nothing the user wrote), which need no asking; ``True``: all of them
+        (the user said so)."""
+        sessions = await self.sessions_of(NOBODY)
+        if not written:
+            sessions = [s for s in sessions if not await self._has_user_messages(s.id)]
+        chosen = {s.id for s in sessions}
+        entries = [
+            record
+            for record in await self.db.get_all(OUTBOX)
+            if _owner_of(record) == NOBODY and (written or record.get("clientSessionId") in chosen)
+        ]
+        puts = [(SESSIONS, {**s.to_dict(), "owner": account}) for s in sessions]
+        replaces = [(OUTBOX, {**record, "owner": account}) for record in entries]
+        if puts or replaces:
+            await self.db.write(puts=puts, replaces=replaces)
+        return len(sessions)
+
+    async def written_while_logged_out(self) -> list[ChatSession]:
+        """Chats of nobody in which the user wrote something (those need the user's say)."""
+        return [s for s in await self.sessions_of(NOBODY) if await self._has_user_messages(s.id)]
+
+    async def _has_user_messages(self, session_id: str) -> bool:
+        records = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
+        return any(isinstance(r, dict) and r.get("role") == "user" for r in records)
+
+    async def remove_account_data(self, account: str) -> int:
+        """Delete ``account``'s chats, their messages and its unsent outbox entries from this
+        device, in one transaction; how many chats."""
+        sessions = await self.sessions_of(account)
+        deletes: list[tuple[str, str]] = []
+        for session in sessions:
+            deletes += await self._session_deletes(session.id)
+            deletes.append((SESSION_MAP, session.id))
+        deletes += [
+            (OUTBOX, str(r["key"]))
+            for r in await self.db.get_all(OUTBOX)
+            if _owner_of(r) == account and isinstance(r.get("key"), str)
+        ]
+        if deletes:
+            await self.db.write(deletes=deletes)
+        return len(sessions)
+
+    async def unsent_of(self, account: str) -> int:
+        """How many outbox entries of ``account`` still wait (or failed) on this device."""
+        return sum(1 for r in await self.db.get_all(OUTBOX) if _owner_of(r) == account)
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -197,12 +359,14 @@ class ChatRepository:
 
     async def export_all(self) -> dict[str, Any]:
         """Everything the user made, as one JSON-ready dict (no outbox, no built-in characters:
-        those are recreated on every start)."""
+        those are recreated on every start). Only the current owner's chats: another
+        account's never leave the device through this one."""
         characters = [c.to_dict() for c in await self.list_characters() if not c.builtin]
-        sessions = [
-            ChatSession.from_dict(data).to_dict() for data in await self.db.get_all(SESSIONS)
-        ]
-        messages = [Message.from_dict(data) for data in await self.db.get_all(MESSAGES)]
+        owned = await self.list_sessions()
+        sessions = [s.to_dict() for s in owned]
+        messages = []
+        for session in owned:
+            messages += await self.list_messages(session.id)
         messages.sort(key=lambda m: (m.session_id, m.seq, m.created_at, m.id))
         return {
             "format": EXPORT_FORMAT,
@@ -234,7 +398,10 @@ class ChatRepository:
                 "Update the app first."
             )
         characters = _records(data, "characters", Character.from_dict)
-        sessions = _records(data, "sessions", ChatSession.from_dict)
+        sessions = [
+            replace(session, owner=self.owner.account)  # the importing user's from now on
+            for session in _records(data, "sessions", ChatSession.from_dict)
+        ]
         messages = _records(data, "messages", Message.from_dict)
         settings = data.get("settings", {})
         if settings is None:
@@ -287,3 +454,18 @@ def _unique(name: str, ids: Iterable[str]) -> None:
         if record_id in seen:
             raise StorageImportError(f"{name}: the id {record_id!r} appears twice.")
         seen.add(record_id)
+
+
+def _owner_of(record: Any) -> str:
+    """The account an outbox record was written under (older records: nobody)."""
+    owner = record.get("owner") if isinstance(record, dict) else None
+    return owner if isinstance(owner, str) else NOBODY
+
+
+def _readable(
+    record: dict[str, Any], model: type[Character] | type[ChatSession] | type[Message]
+) -> dict[str, Any]:
+    """``record`` after checking that it reads back as ``model`` (else :class:`ModelError`):
+    nothing is stored that would fail to load on the next start."""
+    model.from_dict(record)
+    return record

@@ -34,9 +34,14 @@ __all__ = [
     "SESSION_MAP",
     "SETTINGS",
     "StoreSchema",
+    "UNREADABLE_KEY",
     "check_write",
     "record_key",
 ]
+
+UNREADABLE_KEY = "__unreadable__"
+"""Marks the stand-in a browser adapter returns for a stored value it could not convert:
+``{UNREADABLE_KEY: why, "raw": its JSON text}`` (the repository sets such records aside)."""
 
 DB_NAME = "character-chat"
 """The IndexedDB database name."""

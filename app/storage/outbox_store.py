@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.outbox.entries import Entry, entry_from_dict
 from app.storage.database import OUTBOX, OUTBOX_META, SESSION_MAP
+from app.storage.owner import NOBODY, Owner
 
 if TYPE_CHECKING:
     from app.storage.database import Database
@@ -56,9 +57,10 @@ ORDERS = OrderClock()
 
 
 def outbox_adds(
-    entries: Sequence[Entry], *, orders: OrderClock | None = None
+    entries: Sequence[Entry], *, owner: str = NOBODY, orders: OrderClock | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The ``adds`` of a :meth:`Database.write` that enqueues ``entries``, in the given order.
+    """The ``adds`` of a :meth:`Database.write` that enqueues ``entries``, in the given order,
+    as ``owner``'s (the account they are sent under; see :class:`OutboxDbStore`).
 
     An entry whose key is already stored is not added (``adds`` insert only when absent), so
     enqueueing again is a no-op; the write returns the keys it did add.
@@ -68,25 +70,43 @@ def outbox_adds(
     for entry in entries:
         record = entry.to_dict()
         record["order"] = clock.next()
+        record["owner"] = owner
         adds.append((OUTBOX, record))
     return adds
 
 
-class OutboxDbStore:
-    """``app.outbox.ports.Store`` over a :class:`Database` (behaves like ``MemoryStore``)."""
+def _owner(record: dict[str, Any]) -> str:
+    owner = record.get("owner")
+    return owner if isinstance(owner, str) else NOBODY
 
-    def __init__(self, db: Database, *, orders: OrderClock | None = None) -> None:
+
+class OutboxDbStore:
+    """``app.outbox.ports.Store`` over a :class:`Database` (behaves like ``MemoryStore``).
+
+    It holds the entries of :attr:`owner`'s account only: another account's entries (and
+    those written while nobody was logged in) stay stored, unseen and unsent, so they can
+    never go out under the wrong cookie.
+    """
+
+    def __init__(
+        self, db: Database, *, orders: OrderClock | None = None, owner: Owner | None = None
+    ) -> None:
         self.db = db
         self._orders = orders
+        self.owner = owner or Owner()
+        self._owners: dict[str, str] = {}
+        """Whose each entry listed so far is: an update keeps it, whoever is logged in now."""
 
     async def enqueue(self, entries: Sequence[Entry]) -> list[str]:
-        """Add the entries whose key is new; return their keys. One transaction."""
+        """Add the entries whose key is new, as the owner's; return their keys. One
+        transaction."""
         if not entries:
             return []
-        return await self.db.write(adds=outbox_adds(entries, orders=self._orders))
+        adds = outbox_adds(entries, owner=self.owner.account, orders=self._orders)
+        return await self.db.write(adds=adds)
 
     async def list_entries(self) -> list[Entry]:
-        """Every readable entry by ``order`` (then key).
+        """The owner's readable entries by ``order`` (then key).
 
         A record this version cannot read (written by a newer version in another tab, say) is
         skipped and kept, rather than stopping the whole outbox.
@@ -94,6 +114,10 @@ class OutboxDbStore:
         records = await self.db.get_all(OUTBOX)
         entries = []
         for record in records:
+            if not isinstance(record, dict) or _owner(record) != self.owner.account:
+                continue
+            if isinstance(record.get("key"), str):
+                self._owners[record["key"]] = self.owner.account
             try:
                 entries.append(entry_from_dict(record))
             except ValueError:
@@ -119,7 +143,11 @@ class OutboxDbStore:
         updated and deleted is deleted (as ``MemoryStore`` does).
         """
         gone = set(delete)
-        replaces = [(OUTBOX, entry.to_dict()) for entry in update if entry.key not in gone]
+        replaces = [
+            (OUTBOX, {**entry.to_dict(), "owner": self._owners.get(entry.key, self.owner.account)})
+            for entry in update
+            if entry.key not in gone
+        ]
         if replaces or gone:
             await self.db.write(
                 replaces=replaces, deletes=[(OUTBOX, key) for key in dict.fromkeys(delete)]

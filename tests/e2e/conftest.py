@@ -132,6 +132,15 @@ def wait_ready(page: Page, timeout: float = 60_000) -> None:
     page.wait_for_selector("#status[data-state=ready], #status[data-state=error]", timeout=timeout)
 
 
+def wait_for_log(page: Page, server: LiveServer, username: str, count: int) -> None:
+    """Wait (up to 30 s) until the server holds ``count`` messages of ``username``: for a flush
+    that follows a user's choice while the indicator already says synced."""
+    for _ in range(150):
+        if len(server_log(server, username)) >= count:
+            return
+        page.wait_for_timeout(200)
+
+
 def server_log(server: LiveServer, username: str) -> list[tuple[str, int, str]]:
     """(role, seq, content) of every stored message of ``username``, by session then seq."""
     with sqlite3.connect(server.data_dir / "app.sqlite") as db:

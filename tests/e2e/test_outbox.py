@@ -16,7 +16,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from app.models import builtin_characters
 from app.prompt import substitute_macros
-from tests.e2e.conftest import register, route_scripted_engine, server_log, wait_ready
+from tests.e2e.conftest import (
+    register,
+    route_scripted_engine,
+    server_log,
+    wait_for_log,
+    wait_ready,
+)
 from tests.support.live_server import LiveServer
 
 MODEL = "Qwen3-0.6B-q4f32_1-MLC"
@@ -178,7 +184,7 @@ def test_rejected_message_is_shown_failed_and_the_rest_sync(
     expect(indicator).to_have_attribute("data-sync", "synced")
 
 
-def test_logged_out_logs_wait_and_flush_on_login(
+def test_logged_out_logs_wait_and_flush_on_login_once_the_user_adds_them(
     context: BrowserContext, live_server: LiveServer
 ) -> None:
     page = open_app(context, live_server.url)
@@ -189,6 +195,10 @@ def test_logged_out_logs_wait_and_flush_on_login(
     expect(indicator).to_have_attribute("data-sync", "paused")
     expect(indicator).to_have_attribute("data-waiting", "4")  # session + greeting + user + reply
     user = register(page)
+    # Written while nobody was signed in: they join the account when the user says so.
+    expect(page.locator("#adopt-choice")).to_be_visible()
+    page.click("#adopt-yes")
+    wait_for_log(page, live_server, user, 3)
     expect_synced(page)
     assert server_log(live_server, user) == [
         ("assistant", 0, hello),

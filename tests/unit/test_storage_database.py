@@ -34,7 +34,7 @@ def db() -> MemoryDatabase:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     public = {name for name in vars(storage) if not name.startswith("_")}
-    modules = {"chat_repo", "database", "outbox_store", "annotations"}
+    modules = {"chat_repo", "database", "outbox_store", "owner", "annotations"}
     assert public - modules == set(storage.__all__)
 
 

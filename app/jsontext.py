@@ -1,0 +1,67 @@
+"""JSON text from outside (imported files, cards, values crossing from JavaScript), read with
+a depth limit checked before parsing.
+
+``json.loads`` recurses once per level: under Pyodide a few thousand levels overflow the
+JavaScript stack and kill the interpreter instead of raising ``RecursionError``, so nesting is
+counted on the text first, without recursion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "TooDeep", "loads", "nested_too_deep"]
+
+MAX_DEPTH = 64
+"""The deepest nesting accepted: far beyond any card, export or record the app writes."""
+
+_STRUCTURE = re.compile(r'["\\\[\]{}]')
+
+
+class TooDeep(ValueError):
+    """The JSON nests deeper than allowed."""
+
+    def __init__(self, max_depth: int) -> None:
+        super().__init__(f"its JSON is nested more than {max_depth} levels deep")
+        self.max_depth = max_depth
+
+
+def nested_too_deep(text: str, max_depth: int = MAX_DEPTH) -> bool:
+    """Whether JSON ``text`` nests deeper than ``max_depth``, found without parsing it."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    depth = 0
+    in_string = False
+    escaped_at = -1
+    for match in _STRUCTURE.finditer(text):
+        at = match.start()
+        if at == escaped_at:
+            continue
+        char = match.group()
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
+    """``json.loads`` that refuses (:class:`TooDeep`, a ``ValueError``) JSON nested deeper than
+    ``max_depth`` instead of exhausting the stack."""
+    if nested_too_deep(text, max_depth):
+        raise TooDeep(max_depth)
+    try:
+        return json.loads(text)
+    except RecursionError as exc:  # CPython with a low recursion limit
+        raise TooDeep(max_depth) from exc
