@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from pyscript import window
 
 from app.account import UNKNOWN, AccountUser, read_status, status_retry_delay
-from app.browser.dom import by_id, element, on, spawn
+from app.browser.dom import by_id, on, spawn
+from app.browser.failed_entries import FailedEntries
 from app.browser.http import api_json
 from app.i18n import Translate
 from app.jsontext import loads
-from app.outbox.entries import MessageEntry
 from app.outbox.ports import NetworkError
 from app.storage.owner import NOBODY
 
@@ -64,6 +64,7 @@ class AccountPanel:
         self._on_login = on_login
         self.user: AccountUser | None = last_user()
         self.state: OutboxState | None = None
+        self.failed = FailedEntries(t, runtime)
         self.dialog = by_id("account-dialog")
         self.form = by_id("account-form")
         on(by_id("account-button"), "click", lambda _e: self.open())
@@ -177,7 +178,7 @@ class AccountPanel:
     def open(self) -> None:
         """Show the sheet (with failed entries, if any)."""
         self._render()
-        spawn(self._render_failed())
+        spawn(self.failed.render())
         if not self.dialog.open:
             self.dialog.showModal()
 
@@ -274,6 +275,7 @@ class AccountPanel:
         warning.textContent = self.t("account.logout_unsent", count=unsent)
         warning.hidden = unsent == 0
         by_id("logout-choice").hidden = False
+        by_id("logout").hidden = True
 
     async def logout(self, *, remove: bool) -> None:
         """End the server session; keep this account's chats here (hidden until it logs in
@@ -308,47 +310,4 @@ class AccountPanel:
         chip.setAttribute("aria-label", label)
         chip.hidden = key == "synced" and self.username is None and not state.waiting
         if self.dialog.open:
-            spawn(self._render_failed())
-
-    async def _render_failed(self) -> None:
-        entries = await self.runtime.failed_entries()
-        panel = by_id("outbox-panel")
-        listing = by_id("failed-list")
-        listing.replaceChildren()
-        panel.hidden = not entries
-        for entry in entries:
-            item = element("li", classes=("failed-item",), data_key=entry.key)
-            what = (
-                entry.payload.content[:60]
-                if isinstance(entry, MessageEntry)
-                else entry.client_session_id[:8]
-            )
-            error = entry.last_error
-            reason = ""
-            if error:
-                fields = "; ".join(f"{field}: {message}" for field, message in error.details)
-                reason = f"{error.message} ({fields})" if fields else error.message
-            text = element("span")
-            text.appendChild(element("strong", what))
-            text.appendChild(element("small", f" — {reason}", classes=("reason",)))
-            item.appendChild(text)
-            retry = element(
-                "button", self.t("outbox.retry"), classes=("small", "retry"), type="button"
-            )
-            on(retry, "click", lambda _e, key=entry.key: self._retry(key))
-            discard = element(
-                "button", self.t("outbox.discard"), classes=("small", "discard"), type="button"
-            )
-            on(discard, "click", lambda _e, key=entry.key: self._discard(key))
-            item.appendChild(retry)
-            item.appendChild(discard)
-            listing.appendChild(item)
-
-    async def _retry(self, key: str) -> None:
-        await self.runtime.retry(key)
-        await self._render_failed()
-
-    async def _discard(self, key: str) -> None:
-        if window.confirm(self.t("outbox.discard") + "?"):
-            await self.runtime.discard(key)
-            await self._render_failed()
+            spawn(self.failed.render())

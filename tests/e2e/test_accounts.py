@@ -11,24 +11,17 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import route_scripted_engine, server_log, wait_for_log, wait_ready
+from tests.e2e import test_outbox
+from tests.e2e.conftest import server_log, wait_for_log, wait_ready
 from tests.e2e.test_outbox import REPLY, expect_synced, greeting, load_model, open_app, say
 from tests.support.live_server import LiveServer
 
 PASSWORD = "correct horse battery"
 
-
-@pytest.fixture
-def context(browser: Browser) -> Any:
-    context = browser.new_context(service_workers="block")
-    route_scripted_engine(context, {"reply": REPLY, "loadSteps": 1, "tokenDelayMs": 1})
-    yield context
-    context.close()
+context = test_outbox.context  # the same fixture: a context with the scripted engine
 
 
 def sign_in(page: Page, action: str, username: str) -> None:
