@@ -336,8 +336,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "account.logout_keep": {"en": "Keep on this device", "ko": "이 기기에 보관"},
     "account.logout_remove": {"en": "Remove from this device", "ko": "이 기기에서 삭제"},
     "account.adopt_question": {
-        "en": "{count} chats were made on this device while nobody was signed in. Add them to {username}'s account?",
-        "ko": "로그인하지 않은 상태에서 이 기기에서 만든 채팅이 {count}개 있습니다. {username} 계정에 추가할까요?",
+        "en": "{count} chats or characters were made on this device while nobody was signed in. Add them to {username}'s account?",
+        "ko": "로그인하지 않은 상태에서 이 기기에서 만든 채팅이나 캐릭터가 {count}개 있습니다. {username} 계정에 추가할까요?",
     },
     "account.adopt_yes": {"en": "Add to my account", "ko": "내 계정에 추가"},
     "account.adopt_no": {"en": "Keep them separate", "ko": "따로 두기"},

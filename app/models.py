@@ -135,6 +135,9 @@ class Character:
     """Shipped with the app; recreated on every start, so not exported or deleted."""
     created_at: str = ""
     updated_at: str = ""
+    owner: str = ""
+    """The account (server user id) it was made under; ``""``: nobody was logged in. Only that
+    account sees it on this device (built-in characters are everyone's)."""
 
     @classmethod
     def new(cls, name: str, *, now: str | None = None, **fields: Any) -> Character:
@@ -171,6 +174,7 @@ class Character:
             "builtin": self.builtin,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -198,6 +202,7 @@ class Character:
             builtin=_flag(data, "builtin"),
             created_at=_text(data, "created_at"),
             updated_at=_text(data, "updated_at"),
+            owner=_text(data, "owner"),
         )
 
 

@@ -99,8 +99,13 @@ class ChatController:
                 await asyncio.sleep(0.05)
         self.session = None
         self.messages = []
-        if self.character is not None:
-            await self.pick_character(self.character.id)
+        self.characters = await self.repo.list_characters()
+        current = self.character.id if self.character else None
+        if not any(c.id == current for c in self.characters):
+            current = self.characters[0].id if self.characters else None
+            self.character = None
+        if current is not None:
+            await self.pick_character(current)
 
     async def restore_from_account(self, account_id: str) -> None:
         """After a login: pull this account's chats from the server, once per browser."""

@@ -179,8 +179,13 @@ class ChatRepository:
     # -- characters ---------------------------------------------------------------------------
 
     async def list_characters(self) -> list[Character]:
-        """Every character, by name (case-insensitive), then id."""
-        characters = self._read(CHARACTERS, await self.db.get_all(CHARACTERS), Character.from_dict)
+        """The built-in characters and the current owner's, by name (case-insensitive), then
+        id."""
+        characters = [
+            c
+            for c in self._read(CHARACTERS, await self.db.get_all(CHARACTERS), Character.from_dict)
+            if c.builtin or c.owner == self.owner.account
+        ]
         characters.sort(key=lambda c: (c.name.casefold(), c.id))
         return characters
 
@@ -191,7 +196,10 @@ class ChatRepository:
         return found[0] if found else None
 
     async def save_character(self, character: Character) -> None:
-        """Insert or overwrite a character (:class:`ModelError` if it would not read back)."""
+        """Insert or overwrite a character (:class:`ModelError` if it would not read back); a
+        new one belongs to the current owner."""
+        if not character.builtin and not character.owner:
+            character = replace(character, owner=self.owner.account)
         await self.db.write(puts=[(CHARACTERS, _readable(character.to_dict(), Character))])
 
     async def delete_character(self, character_id: str) -> None:
@@ -306,22 +314,39 @@ class ChatRepository:
             if _owner_of(record) == NOBODY and (written or record.get("clientSessionId") in chosen)
         ]
         puts = [(SESSIONS, {**s.to_dict(), "owner": account}) for s in sessions]
+        if written:
+            puts += [
+                (CHARACTERS, {**c.to_dict(), "owner": account}) for c in await self._made_by(NOBODY)
+            ]
         replaces = [(OUTBOX, {**record, "owner": account}) for record in entries]
         if puts or replaces:
             await self.db.write(puts=puts, replaces=replaces)
         return len(sessions)
 
-    async def written_while_logged_out(self) -> list[ChatSession]:
-        """Chats of nobody in which the user wrote something (those need the user's say)."""
-        return [s for s in await self.sessions_of(NOBODY) if await self._has_user_messages(s.id)]
+    async def _made_by(self, account: str) -> list[Character]:
+        """The characters (not built-in) made under ``account``."""
+        records = await self.db.get_all(CHARACTERS)
+        return [
+            c
+            for c in self._read(CHARACTERS, records, Character.from_dict)
+            if not c.builtin and c.owner == account
+        ]
+
+    async def written_while_logged_out(self) -> list[ChatSession | Character]:
+        """Chats of nobody in which the user wrote something, and characters made while
+        logged out (those need the user's say)."""
+        chats: list[ChatSession | Character] = [
+            s for s in await self.sessions_of(NOBODY) if await self._has_user_messages(s.id)
+        ]
+        return chats + list(await self._made_by(NOBODY))
 
     async def _has_user_messages(self, session_id: str) -> bool:
         records = await self.db.get_all(MESSAGES, index="sessionId", value=session_id)
         return any(isinstance(r, dict) and r.get("role") == "user" for r in records)
 
     async def remove_account_data(self, account: str) -> int:
-        """Delete ``account``'s chats, their messages and its unsent outbox entries from this
-        device, in one transaction; how many chats."""
+        """Delete ``account``'s chats, their messages, its characters and its unsent outbox
+        entries from this device, in one transaction; how many chats."""
         sessions = await self.sessions_of(account)
         deletes: list[tuple[str, str]] = []
         for session in sessions:
@@ -332,6 +357,7 @@ class ChatRepository:
             for r in await self.db.get_all(OUTBOX)
             if _owner_of(r) == account and isinstance(r.get("key"), str)
         ]
+        deletes += [(CHARACTERS, c.id) for c in await self._made_by(account)]
         if deletes:
             await self.db.write(deletes=deletes)
         return len(sessions)
@@ -397,7 +423,10 @@ class ChatRepository:
                 f"The export is version {version}; this app reads up to {EXPORT_VERSION}. "
                 "Update the app first."
             )
-        characters = _records(data, "characters", Character.from_dict)
+        characters = [
+            replace(character, owner=self.owner.account)
+            for character in _records(data, "characters", Character.from_dict)
+        ]
         sessions = [
             replace(session, owner=self.owner.account)  # the importing user's from now on
             for session in _records(data, "sessions", ChatSession.from_dict)

@@ -94,6 +94,29 @@ def test_a_shared_browser_keeps_accounts_apart(
     assert "typed while signed out" not in [row[2] for row in server_log(live_server, bob)]
 
 
+def test_a_card_imported_by_one_account_is_not_shown_to_another(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_app(context, live_server.url)
+    owner = f"c{uuid.uuid4().hex[:9]}"
+    sign_in(page, "register", owner)
+    page.keyboard.press("Escape")
+    card = tmp_path / "private.json"
+    card.write_text(json.dumps({"spec": "chara_card_v2", "data": {"name": "Private Card"}}))
+    page.set_input_files("#card-file", str(card))
+    expect(page.locator("#chat-name")).to_have_text("Private Card")
+    sign_out(page, "keep")
+    expect(page.locator("#character-list li", has_text="Private Card")).to_have_count(0)
+    expect(page.locator("#chat-name")).not_to_have_text("Private Card")
+    sign_in(page, "register", f"d{uuid.uuid4().hex[:9]}")
+    page.keyboard.press("Escape")
+    expect(page.locator("#character-list li", has_text="Private Card")).to_have_count(0)
+    sign_out(page, "keep")
+    sign_in(page, "login", owner)
+    page.keyboard.press("Escape")
+    expect(page.locator("#character-list li", has_text="Private Card")).to_have_count(1)
+
+
 def test_logging_out_can_remove_the_accounts_chats_from_this_device(
     context: BrowserContext, live_server: LiveServer
 ) -> None:

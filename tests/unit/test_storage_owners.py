@@ -170,6 +170,31 @@ async def test_export_holds_only_the_current_accounts_chats_and_import_is_theirs
     assert [(s.id, s.owner) for s in await other.list_sessions()] == [(bobs.id, ALICE)]
 
 
+async def test_characters_belong_to_their_account_built_ins_to_everyone(
+    repo: ChatRepository, owner: Owner
+) -> None:
+    shared = Character.new("Built in", builtin=True)
+    await repo.save_character(shared)
+    owner.account = ALICE
+    alices = Character.new("Alice's card")
+    await repo.save_character(alices)
+    owner.account = NOBODY
+    anonymous = Character.new("Made logged out")
+    await repo.save_character(anonymous)
+    assert {c.name for c in await repo.list_characters()} == {"Built in", "Made logged out"}
+    owner.account = BOB
+    assert {c.name for c in await repo.list_characters()} == {"Built in"}
+    assert [c.name for c in await repo.written_while_logged_out()] == ["Made logged out"]
+    assert await repo.adopt(BOB, written=False) == 0  # a character is always the user's work
+    assert {c.name for c in await repo.list_characters()} == {"Built in"}
+    await repo.adopt(BOB)
+    assert {c.name for c in await repo.list_characters()} == {"Built in", "Made logged out"}
+    owner.account = ALICE
+    assert {c.name for c in await repo.list_characters()} == {"Built in", "Alice's card"}
+    await repo.remove_account_data(ALICE)
+    assert {c.name for c in await repo.list_characters()} == {"Built in"}
+
+
 # -- records that cannot be read ------------------------------------------------------------
 
 
