@@ -81,6 +81,7 @@ bench: deps chromium tiny-model
 	$(PY) tests/bench/boot.py
 	$(PY) tests/bench/ingest.py
 	$(PY) tests/bench/stream.py
+	$(PY) tests/bench/load.py
 
 lint: deps
 	$(VENV)/bin/ruff check app server tools tests

@@ -19,6 +19,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "factory": True,
         "host": settings.host,
         "port": settings.port,
+        "workers": settings.workers,
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         "log_level": "info",

@@ -24,12 +24,8 @@ __all__ = ["api_router"]
 def api_router(settings: Settings) -> Router:
     """``/api/v1``: cookie sessions on every route, a per-address limit on register/login and a
     per-user limit on the chat logs."""
-    auth = Router(
-        path="/", route_handlers=[AuthController], middleware=[auth_rate_limit(settings).middleware]
-    )
-    chat = Router(
-        path="/", route_handlers=[ChatController], middleware=[api_rate_limit(settings).middleware]
-    )
+    auth = Router(path="/", route_handlers=[AuthController], middleware=[auth_rate_limit(settings)])
+    chat = Router(path="/", route_handlers=[ChatController], middleware=[api_rate_limit(settings)])
     return Router(
         path="/api/v1",
         # Sessions, messages and who is logged in are private: never kept by a cache.

@@ -24,6 +24,9 @@ class Settings:
     """Interface to bind (``HOST``)."""
     port: int = 8000
     """TCP port (``PORT``)."""
+    workers: int = 1
+    """uvicorn worker processes (``WORKERS``); more than one needs ``REDIS_URL`` so that
+    sessions, rate limits and login throttling are shared."""
     data_dir: Path = ROOT / "data"
     """Where the embedded SQLite database and file-backed stores live (``DATA_DIR``)."""
     database_url: str = ""
@@ -77,6 +80,7 @@ class Settings:
         return cls(
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8000")),
+            workers=max(1, int(env.get("WORKERS", "1"))),
             data_dir=data_dir,
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL", ""),

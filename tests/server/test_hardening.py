@@ -190,6 +190,8 @@ def test_forwarded_headers_are_believed_only_from_configured_proxies() -> None:
     trusted = uvicorn_options(Settings.from_env({"TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}))
     assert trusted["proxy_headers"] is True
     assert trusted["forwarded_allow_ips"] == ["10.0.0.1", "10.0.0.2"]
+    assert uvicorn_options(Settings())["workers"] == 1
+    assert uvicorn_options(Settings.from_env({"WORKERS": "4"}))["workers"] == 4
 
 
 def test_a_rotating_x_forwarded_for_does_not_reset_the_throttle(
@@ -424,3 +426,29 @@ async def test_the_migration_keeps_accounts_whose_names_differ_only_in_case(
         other = (await api.login("xEnA")).json()["username"]
         assert other == "Xena"  # any other spelling is the oldest account
         assert (await api.register("xenA")).status_code == 409
+
+
+async def test_a_concurrent_burst_gets_no_more_than_the_rate_limit(start_api: StartApi) -> None:
+    async with start_api(rate_limit_per_minute=10) as api:
+        assert (await api.register(f"w_{uuid.uuid4().hex[:8]}")).status_code == 201
+        responses = await asyncio.gather(*(api.http.get(SESSIONS) for _ in range(40)))
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(200) == 10
+    assert statuses.count(429) == 30
+    assert all(int(r.headers["retry-after"]) >= 1 for r in responses if r.status_code == 429)
+
+
+async def test_the_rate_limit_holds_for_a_burst_across_workers_sharing_redis(
+    start_api: StartApi, redis_url: str, tmp_path: Path
+) -> None:
+    settings = {"redis_url": redis_url, "secret_key": "shared", "rate_limit_per_minute": 10}
+    async with (
+        start_api(**settings) as one,
+        start_api(**settings, data_dir=tmp_path / "b") as two,
+    ):
+        assert (await one.register(f"x_{uuid.uuid4().hex[:8]}")).status_code == 201
+        two.http.cookies.update(one.http.cookies)
+        responses = await asyncio.gather(
+            *(client.http.get(SESSIONS) for client in (one, two) for _ in range(20))
+        )
+    assert [response.status_code for response in responses].count(200) == 10
