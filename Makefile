@@ -82,6 +82,7 @@ bench: deps chromium tiny-model
 	$(PY) tests/bench/ingest.py
 	$(PY) tests/bench/stream.py
 	$(PY) tests/bench/load.py
+	$(PY) tests/bench/outbox.py
 
 lint: deps
 	$(VENV)/bin/ruff check app server tools tests

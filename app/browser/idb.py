@@ -8,6 +8,7 @@ is checked here first with the same ``check_write`` as ``MemoryDatabase``, so bo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,12 +76,18 @@ class IndexedDatabase:
         first_adds: dict[tuple[str, Any], tuple[str, dict[str, Any]]] = {}
         for store, value in adds:  # a key added twice: the first one counts
             first_adds.setdefault((store, record_key(store, value)), (store, value))
-        result = await self._handle.write(
-            js_object([list(pair) for pair in puts]),
-            js_object([list(pair) for pair in first_adds.values()]),
-            js_object([list(pair) for pair in replaces]),
-            js_object([list(pair) for pair in deletes]),
-        )
+        lists = [
+            [list(pair) for pair in puts],
+            [list(pair) for pair in first_adds.values()],
+            [list(pair) for pair in replaces],
+            [list(pair) for pair in deletes],
+        ]
+        try:  # one JSON text crosses to JS: far cheaper than converting each object graph
+            text = json.dumps(lists, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:  # NaN or infinity, which JSON cannot carry: convert them instead
+            result = await self._handle.write(*(js_object(items) for items in lists))
+        else:
+            result = await self._handle.writeJson(text)
         return [str(key) for key in to_py(_unwrap(result)) or []]
 
     def close(self) -> None:
