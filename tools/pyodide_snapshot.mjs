@@ -7,7 +7,7 @@
 // The snapshot is Pyodide's whole linear memory, so it only fits the exact Pyodide build it was
 // made with (Pyodide checks the build id on restore) and must hold no JavaScript references
 // beyond Pyodide's own (makeMemorySnapshot refuses otherwise): only pure-Python and built-in
-// modules are imported here, never PyScript. Files are not part of it: the page installs the
+// modules are imported here, never PyScript. Files are not part of it: the page unpacks the
 // same wheels again, so modules imported later find their files. The output is gzip: the server sends it with
 // `Content-Encoding: gzip` and the browser inflates it.
 import { readFileSync, writeFileSync } from "node:fs";

@@ -96,6 +96,17 @@ def _build_snapshot(pyodide: Path, wheels: list[Path]) -> None:
     )
 
 
+#: The list of the app's wheels that web/pyodide-boot.mjs unpacks (no micropip at boot).
+WHEEL_INDEX = "index.json"
+
+
+def write_wheel_index(wheels_dir: Path) -> list[str]:
+    """List the wheels in ``wheels_dir`` (by file name) in its ``index.json``."""
+    names = sorted(path.name for path in wheels_dir.glob("*.whl"))
+    (wheels_dir / WHEEL_INDEX).write_text(json.dumps(names))
+    return names
+
+
 def build_runtime(out: Path = RUNTIME_DIR) -> Path:
     """Build ``out`` from node_modules and pinned wheels; safe to run again."""
     if not NODE_MODULES.is_dir():
@@ -120,6 +131,7 @@ def build_runtime(out: Path = RUNTIME_DIR) -> Path:
     locked = [pyodide / w.name for w in wheels if (pyodide / w.name).exists()]
     _rewrite_lock(pyodide / "pyodide-lock.json", locked)
     _build_snapshot(pyodide, sorted((tmp / "wheels").glob("*.whl")))
+    write_wheel_index(tmp / "wheels")
 
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

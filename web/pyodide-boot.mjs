@@ -10,6 +10,7 @@ export { version };
 const INDEX_URL = new URL("/runtime/pyodide/", import.meta.url).href;
 // Served with Content-Encoding: gzip, so the browser hands us the inflated bytes.
 const SNAPSHOT_URL = new URL("snapshot.bin.gz", INDEX_URL).href;
+const WHEELS_URL = new URL("/runtime/wheels/", import.meta.url).href;
 
 // Pyodide's snapshot header starts with this magic number and the offset of the memory image.
 const SNAPSHOT_MAGIC = 0x706e7300;
@@ -45,18 +46,50 @@ function once(promise) {
   };
 }
 
+/** The app's pure-Python wheels (listed at setup in /runtime/wheels/index.json), fetched. */
+async function fetchWheels() {
+  const index = await fetch(WHEELS_URL + "index.json");
+  if (!index.ok) throw new Error(`${WHEELS_URL}index.json: HTTP ${index.status}`);
+  const names = await index.json();
+  return Promise.all(
+    names.map(async (name) => {
+      const response = await fetch(WHEELS_URL + encodeURIComponent(name));
+      if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+      return [name, await response.arrayBuffer()];
+    }),
+  );
+}
+
+/**
+ * Unpack the wheels into site-packages: no micropip, no package resolution at start-up (the
+ * versions are pinned and the wheels pure Python). A restored snapshot already holds the
+ * modules the app imports first; the files are for those imported later.
+ */
+async function installWheels(pyodide, wheels) {
+  const purelib = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  for (const [name, buffer] of await wheels) {
+    pyodide.unpackArchive(buffer, "wheel", { extractDir: purelib });
+  }
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+  performance.mark("python:wheels");
+}
+
 /** PyScript calls this with its own options; the index URL is ours, not the module's folder. */
 export async function loadPyodide(options = {}) {
   const settings = { ...options, indexURL: INDEX_URL };
+  const wheels = fetchWheels(); // in parallel with Python's start
+  wheels.catch(() => {}); // reported when installed
   try {
     const pyodide = await startPyodide({ ...settings, _loadSnapshot: once(fetchSnapshot()) });
     afterRestore(pyodide);
     performance.mark("python:snapshot");
+    await installWheels(pyodide, wheels);
     return pyodide;
   } catch (error) {
     console.warn(`Python snapshot not used, starting Python from scratch: ${error}`);
   }
   const pyodide = await startPyodide(settings);
   performance.mark("python:fresh");
+  await installWheels(pyodide, wheels);
   return pyodide;
 }

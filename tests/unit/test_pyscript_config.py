@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -21,16 +22,34 @@ def test_every_app_module_is_mapped_into_pyodide() -> None:
 
 
 def test_nothing_is_loaded_from_another_origin() -> None:
-    urls = [CONFIG["interpreter"], *CONFIG["packages"], *CONFIG["js_modules"]["main"]]
+    urls = [CONFIG["interpreter"], *CONFIG.get("packages", []), *CONFIG["js_modules"]["main"]]
     assert all(url.startswith("./") for url in urls)
 
 
-def test_served_wheels_are_the_pinned_ones() -> None:
+def test_no_package_is_installed_by_micropip_at_start_up() -> None:
+    """The interpreter module unpacks the wheels itself (web/pyodide-boot.mjs)."""
+    assert not CONFIG.get("packages")
+    boot = (ROOT / "web/pyodide-boot.mjs").read_text()
+    assert "unpackArchive" in boot
+    assert "index.json" in boot
+
+
+def test_served_wheels_are_the_pinned_ones(tmp_path: Path) -> None:
+    from tools.vendor_runtime import write_wheel_index
+
     pins = dict(
         re.findall(
             r"^([a-z0-9-]+)==([^\s]+)", (ROOT / "requirements/pyodide-wheels.txt").read_text(), re.M
         )
     )
-    for url in CONFIG["packages"]:
-        name, version = Path(url).name.split("-")[:2]
+    for name in ("mdurl-0.1.2-py3-none-any.whl", "markdown_it_py-3.0.0-py3-none-any.whl"):
+        (tmp_path / name).write_bytes(b"")
+    listed = write_wheel_index(tmp_path)
+    assert listed == json.loads((tmp_path / "index.json").read_text())
+    served = ROOT / "build/runtime/wheels/index.json"  # what setup (make deps) wrote
+    if served.exists():
+        listed = json.loads(served.read_text())
+        assert {w.split("-")[0].replace("_", "-") for w in listed} >= {"mdurl", "markdown-it-py"}
+    for wheel in listed:
+        name, version = wheel.split("-")[:2]
         assert pins[name.replace("_", "-")] == version
