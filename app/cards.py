@@ -117,18 +117,6 @@ def _not_a_card(reason: str) -> CardError:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _check_depth(value: object) -> None:
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise _not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-
-
 def _text_field(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key)
     if value is None:
@@ -218,7 +206,8 @@ def parse_card(card: object, *, now: str | None = None) -> Character:
         kind = "list" if isinstance(card, list) else type(card).__name__
         raise _not_a_card(f"it holds a JSON {kind} instead of an object")
     try:
-        _check_depth(card)
+        if jsontext.deeper_than(card, MAX_DEPTH):
+            raise _not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
         spec = card.get("spec")
         if spec is not None:
             if spec not in (_V2, _V3):
@@ -235,7 +224,7 @@ def parse_card(card: object, *, now: str | None = None) -> Character:
             if flat.get(key) is None and alias in flat:
                 flat[key] = flat[alias]
         return _character(flat, where="", keep_extra=False, now=now)
-    except RecursionError as exc:  # defensive: _check_depth should have refused it
+    except RecursionError as exc:  # defensive: the depth check should have refused it
         raise _not_a_card("its JSON is nested too deeply") from exc
 
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "TooDeep", "loads", "nested_too_deep"]
+__all__ = ["MAX_DEPTH", "TooDeep", "deeper_than", "loads", "nested_too_deep"]
 
 MAX_DEPTH = 64
 """The deepest nesting accepted: far beyond any card, export or record the app writes."""
@@ -65,3 +65,18 @@ def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
         return json.loads(text)
     except RecursionError as exc:  # CPython with a low recursion limit
         raise TooDeep(max_depth) from exc
+
+
+def deeper_than(value: Any, max_depth: int) -> bool:
+    """Whether decoded JSON ``value`` holds anything more than ``max_depth`` levels down (the
+    top value is level 0), found without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False

@@ -78,13 +78,12 @@ async def main() -> None:
         )
         SettingsPanel(shell.t, repo, controller.chat.start)
         await asyncio.gather(controller.start(), controller.chat.start())
-        await repo.scan()
-        DataNotice(shell.t, repo).show()
         shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
         window.performance.mark("app:ready")
         # Not needed to use the page: who is logged in (then the outbox flushes), updates.
         runtime.start()
         spawn(account.start())
+        spawn(DataNotice(shell.t, repo).scan_and_show())
         spawn(ServiceWorkerUpdates(shell.t).start())
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         shell.status("error.boot", "error", reason=str(exc) or type(exc).__name__)

@@ -82,14 +82,8 @@ class RateLimit(ASGIMiddleware):
         self.limit = limit
         self.window_s = window_s
         self.identify = identify
-        self._counters: dict[int, AttemptCounter] = {}
-
-    def _counter(self, scope: Scope) -> AttemptCounter:
-        app = scope["litestar_app"]
-        counter = self._counters.get(id(app))
-        if counter is None or counter.store is not app.stores.get(self.store_name):
-            counter = self._counters[id(app)] = AttemptCounter(app.stores.get(self.store_name))
-        return counter
+        self._counter: AttemptCounter | None = None
+        """Made at the first request, from the app's store (each app has its own instance)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
@@ -98,7 +92,9 @@ class RateLimit(ASGIMiddleware):
             return
         window = int(time.time() // self.window_s)
         identity = self.identify(Request(scope))
-        count, ttl = await self._counter(scope).hit(f"{identity}:{window}", self.window_s)
+        if self._counter is None:
+            self._counter = AttemptCounter(scope["litestar_app"].stores.get(self.store_name))
+        count, ttl = await self._counter.hit(f"{identity}:{window}", self.window_s)
         if count > self.limit:
             raise RateLimited("Too many requests; try again later.", retry_after=ttl)
         await next_app(scope, receive, send)

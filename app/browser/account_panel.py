@@ -141,7 +141,7 @@ class AccountPanel:
         Chats made while logged out that hold nothing the user wrote (a greeting) join the
         account at once; the others wait for the user's answer (:meth:`_offer_adoption`).
         """
-        changed = user != self.user or self.repo.owner.account != (user.id if user else NOBODY)
+        changed = user != self.user
         self.user = user
         self.repo.owner.account = user.id if user else NOBODY
         self._remember()

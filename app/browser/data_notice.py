@@ -25,6 +25,12 @@ class DataNotice:
         on(by_id("set-aside-download"), "click", lambda _e: self._download())
         on(by_id("set-aside-remove"), "click", lambda _e: self._remove())
 
+    async def scan_and_show(self) -> None:
+        """Read every character and session once (after start-up), then show what was set
+        aside."""
+        await self.repo.scan()
+        self.show()
+
     def show(self) -> None:
         """Show or hide the notice for what was set aside so far."""
         count = len(self.repo.set_aside)

@@ -143,10 +143,6 @@ class SyncRuntime:
         self._post({"type": "auth", "loggedIn": False, "user": None})
         await self._refresh(broadcast=True, arm=False)
 
-    async def refresh(self) -> None:
-        """Re-read the store (its owner changed, or entries were removed) and tell the tabs."""
-        await self._refresh(broadcast=True, arm=True)
-
     async def retry(self, key: str) -> bool:
         """Put a failed entry back in the queue and flush; False when the key is unknown."""
         found = await self.worker.retry(key)

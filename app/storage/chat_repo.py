@@ -31,7 +31,7 @@ from app.storage.database import (
     SETTINGS,
     UNREADABLE_KEY,
 )
-from app.storage.outbox_store import outbox_adds
+from app.storage.outbox_store import outbox_adds, record_owner
 from app.storage.owner import NOBODY, Owner
 
 if TYPE_CHECKING:
@@ -307,11 +307,14 @@ class ChatRepository:
         sessions = await self.sessions_of(NOBODY)
         if not written:
             sessions = [s for s in sessions if not await self._has_user_messages(s.id)]
+            if not sessions:
+                return 0
         chosen = {s.id for s in sessions}
         entries = [
             record
             for record in await self.db.get_all(OUTBOX)
-            if _owner_of(record) == NOBODY and (written or record.get("clientSessionId") in chosen)
+            if record_owner(record) == NOBODY
+            and (written or record.get("clientSessionId") in chosen)
         ]
         puts = [(SESSIONS, {**s.to_dict(), "owner": account}) for s in sessions]
         if written:
@@ -355,7 +358,7 @@ class ChatRepository:
         deletes += [
             (OUTBOX, str(r["key"]))
             for r in await self.db.get_all(OUTBOX)
-            if _owner_of(r) == account and isinstance(r.get("key"), str)
+            if record_owner(r) == account and isinstance(r.get("key"), str)
         ]
         deletes += [(CHARACTERS, c.id) for c in await self._made_by(account)]
         if deletes:
@@ -364,7 +367,7 @@ class ChatRepository:
 
     async def unsent_of(self, account: str) -> int:
         """How many outbox entries of ``account`` still wait (or failed) on this device."""
-        return sum(1 for r in await self.db.get_all(OUTBOX) if _owner_of(r) == account)
+        return sum(1 for r in await self.db.get_all(OUTBOX) if record_owner(r) == account)
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -483,12 +486,6 @@ def _unique(name: str, ids: Iterable[str]) -> None:
         if record_id in seen:
             raise StorageImportError(f"{name}: the id {record_id!r} appears twice.")
         seen.add(record_id)
-
-
-def _owner_of(record: Any) -> str:
-    """The account an outbox record was written under (older records: nobody)."""
-    owner = record.get("owner") if isinstance(record, dict) else None
-    return owner if isinstance(owner, str) else NOBODY
 
 
 def _readable(

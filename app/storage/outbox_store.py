@@ -26,7 +26,7 @@ from app.storage.owner import NOBODY, Owner
 if TYPE_CHECKING:
     from app.storage.database import Database
 
-__all__ = ["ORDERS", "OrderClock", "OutboxDbStore", "outbox_adds"]
+__all__ = ["ORDERS", "OrderClock", "OutboxDbStore", "outbox_adds", "record_owner"]
 
 
 def _microseconds() -> int:
@@ -75,8 +75,9 @@ def outbox_adds(
     return adds
 
 
-def _owner(record: dict[str, Any]) -> str:
-    owner = record.get("owner")
+def record_owner(record: Any) -> str:
+    """The account an outbox record was written under (older records: nobody)."""
+    owner = record.get("owner") if isinstance(record, dict) else None
     return owner if isinstance(owner, str) else NOBODY
 
 
@@ -114,7 +115,7 @@ class OutboxDbStore:
         records = await self.db.get_all(OUTBOX)
         entries = []
         for record in records:
-            if not isinstance(record, dict) or _owner(record) != self.owner.account:
+            if not isinstance(record, dict) or record_owner(record) != self.owner.account:
                 continue
             if isinstance(record.get("key"), str):
                 self._owners[record["key"]] = self.owner.account

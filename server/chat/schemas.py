@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from app import jsontext
 from server.errors import ErrorBody, FieldError
 
 __all__ = [
@@ -131,7 +132,7 @@ def check_message(message: MessageIn, prefix: str = "") -> list[FieldError]:
     problems = check_timestamp(message.created_at, f"{prefix}createdAt")
     if message.stats is not None and len(msgspec.json.encode(message.stats)) > _MAX_STATS_BYTES:
         problems.append(FieldError(field=f"{prefix}stats", message="Expected at most 16 KiB"))
-    elif message.stats is not None and json_depth(message.stats) > MAX_STATS_DEPTH:
+    elif message.stats is not None and jsontext.deeper_than(message.stats, MAX_STATS_DEPTH):
         problems.append(
             FieldError(
                 field=f"{prefix}stats",
@@ -139,19 +140,6 @@ def check_message(message: MessageIn, prefix: str = "") -> list[FieldError]:
             )
         )
     return problems
-
-
-def json_depth(value: Any) -> int:
-    """How deeply decoded JSON nests (a scalar is 0), without recursion."""
-    depth, level = 0, [(value, 0)]
-    while level:
-        item, at = level.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            depth = max(depth, at + 1)
-            level.extend((child, at + 1) for child in item)
-    return depth
 
 
 class MessageOut(msgspec.Struct, rename="camel"):
