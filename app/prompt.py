@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.models import Message, new_id, now_iso
 from app.think import strip_reasoning
-from app.tokens import estimate_tokens
+from app.tokens import CountCache, estimate_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -260,6 +260,19 @@ def greeting_message(
 
 # --- fitting ----------------------------------------------------------------------------------
 
+_HISTORY_COUNTS: dict[Callable[[str], int], CountCache] = {}
+"""One :class:`CountCache` per counting function, for the history turns (the same texts every
+turn); the few texts cut to fit are counted afresh."""
+
+
+def _history_counter(count: Callable[[str], int]) -> CountCache:
+    cache = _HISTORY_COUNTS.get(count)
+    if cache is None:
+        if len(_HISTORY_COUNTS) >= 4:  # a new tokenizer per model load: keep the newest few
+            _HISTORY_COUNTS.pop(next(iter(_HISTORY_COUNTS)))
+        cache = _HISTORY_COUNTS[count] = CountCache(count)
+    return cache
+
 
 def _keep_end(text: str, limit: int, count: Callable[[str], int]) -> str:
     """The longest end of ``text`` (after a cut mark) that counts at most ``limit`` tokens."""
@@ -324,8 +337,10 @@ def build_prompt(
             f"{context_window}-token context window"
         )
 
+    counted = _history_counter(count_tokens)
+
     def cost(text: str) -> int:
-        return count_tokens(text) + MESSAGE_OVERHEAD
+        return counted(text) + MESSAGE_OVERHEAD
 
     def system_cost_of(text: str) -> int:
         return cost(text) if text else 0  # an empty system message is not sent

@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Protocol, runtime_checkable
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["EstimatingTokenizer", "Tokenizer", "estimate_tokens"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["CountCache", "EstimatingTokenizer", "Tokenizer", "estimate_tokens"]
 
 _CJK = (
     "\u1100-\u11ff"  # Hangul Jamo
@@ -93,3 +97,37 @@ class EstimatingTokenizer:
 
     def count(self, text: str) -> int:
         return estimate_tokens(text)
+
+
+class CountCache:
+    """Remembered counts of texts seen before: the prompt re-counts the whole kept history on
+    every turn, and counting a long reply again costs tens of milliseconds in the page.
+
+    Bounded by the characters of the texts it holds (least recently used go first), so the
+    memory it adds stays below ``max_chars`` however long the chat.
+    """
+
+    def __init__(self, count: Callable[[str], int], *, max_chars: int = 2_000_000) -> None:
+        self._count = count
+        self._max_chars = max_chars
+        self._held = 0
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def __call__(self, text: str) -> int:
+        known = self._counts.get(text)
+        if known is not None:
+            self._counts.move_to_end(text)
+            return known
+        counted = self._count(text)
+        if len(text) <= self._max_chars:
+            self._counts[text] = counted
+            self._held += len(text)
+            while self._held > self._max_chars:
+                dropped, _ = self._counts.popitem(last=False)
+                self._held -= len(dropped)
+        return counted
+
+    @property
+    def held_chars(self) -> int:
+        """Characters of text held now."""
+        return self._held

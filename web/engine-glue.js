@@ -2,7 +2,8 @@
 //
 // pump(): drains a completion stream in JS and hands Python everything that arrived since its
 // last call: the first text at once, then at most once per animation frame. Crossing the
-// Pyodide FFI once per token costs ~130 µs; once per frame it is noise.
+// Pyodide FFI once per token costs ~130 µs; once per frame it is noise. A flood of chunks is
+// read in slices of a few milliseconds, the page running in between.
 //
 // settle(): WebLLM's worker client rejects with a plain string ("TypeError: Failed to fetch"),
 // which Pyodide cannot raise; settle() calls the method in JS and turns any outcome into
@@ -27,6 +28,8 @@ export function settle(target, method, ...args) {
       (error) => ({ ok: false, ...describe(error) }),
     );
 }
+
+const SLICE_MS = 8;
 
 const nextFrame = () =>
   new Promise((resolve) => {
@@ -53,6 +56,7 @@ export function pump(stream) {
   };
   (async () => {
     try {
+      let slice = performance.now();
       for await (const chunk of stream) {
         if (chunk.usage) usage = chunk.usage;
         for (const choice of chunk.choices || []) {
@@ -61,6 +65,12 @@ export function pump(stream) {
           if (choice.finish_reason) finish = choice.finish_reason;
         }
         notify();
+        // Chunks that arrive faster than the page can breathe (a flood of cached or tiny
+        // tokens) are read in slices, so the loop never holds the main thread for long.
+        if (performance.now() - slice > SLICE_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          slice = performance.now();
+        }
       }
     } catch (caught) {
       error = describe(caught);

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pyscript import document, window
+from pyscript.ffi import create_proxy
 
 from app.browser.character_editor import CharacterEditor
 from app.browser.dom import by_id, element, on, spawn
@@ -56,6 +57,8 @@ class ChatController:
         self.messages: list[Message] = []
         self.reply: StreamingReply | None = None
         self._restoring = False
+        self._scroll_pending = False
+        self._scroll_proxy = create_proxy(self._scroll_now)
         self.settings = GenerationSettings()
         self.user_name = "User"
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
@@ -364,6 +367,18 @@ class ChatController:
                 old.replaceWith(node)
             else:
                 root.appendChild(node)
+        self.follow_end()
+
+    def follow_end(self) -> None:
+        """Keep the newest text in view: one scroll per frame, in the frame's own layout
+        (reading ``scrollHeight`` mid-task forces a layout of the whole chat there and then)."""
+        if not self._scroll_pending:
+            self._scroll_pending = True
+            window.requestAnimationFrame(self._scroll_proxy)
+
+    def _scroll_now(self, _time: Any = None) -> None:
+        self._scroll_pending = False
+        root = by_id("chat")
         root.scrollTop = root.scrollHeight
 
     def render_chat(self) -> None:
@@ -376,7 +391,7 @@ class ChatController:
             return
         for message in self.messages:
             root.appendChild(self._node(message))
-        root.scrollTop = root.scrollHeight
+        self.follow_end()
 
     # -- the conversation -------------------------------------------------------------------
 
@@ -435,6 +450,7 @@ class ChatController:
         self._show_tail(2)  # the new message, and the reply before it loses "regenerate"
         by_id("chat-session-title").textContent = session.title
         spawn(self.render_sidebar())
+        await asyncio.sleep(0)  # the message paints before the prompt is built
         await self._generate(regenerate=False)
 
     async def regenerate(self, message_id: str) -> None:
@@ -476,7 +492,7 @@ class ChatController:
             if old:
                 old.remove()
         root.appendChild(view.node)
-        root.scrollTop = root.scrollHeight
+        self.follow_end()
         self.reply = view
         self._composer_streaming(True)
         parser = ThinkParser()
@@ -485,7 +501,7 @@ class ChatController:
             async for batch in self.app.engine.stream(prompt.messages, options):
                 delta = parser.feed(batch.text)
                 view.add(delta.reasoning, delta.answer)
-                root.scrollTop = root.scrollHeight
+                self.follow_end()
                 if batch.done:
                     state = "stopped" if batch.finish == "abort" else "done"
                     usage = batch.usage

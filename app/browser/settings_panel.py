@@ -45,7 +45,9 @@ class SettingsPanel:
         box.hidden = not text
 
     async def open(self) -> None:
-        """Fill the form from storage and show it."""
+        """Fill the form from storage and show it (an earlier message cleared first, so one an
+        import shows while the form fills stays)."""
+        self._message(None)
         settings = GenerationSettings.from_dict(await self.repo.get_setting("generation", {}) or {})
         self._field("user_name").value = await self.repo.get_setting("user_name", "") or ""
         self._field("reply_length").value = settings.reply_length
@@ -55,7 +57,6 @@ class SettingsPanel:
         self._field("system_prompt").value = (
             await self.repo.get_setting("system_prompt", "") or DEFAULT_SYSTEM_PROMPT
         )
-        self._message(None)
         self.dialog.showModal()
 
     async def _submit(self, event: Any) -> None:

@@ -264,6 +264,7 @@ def test_importing_deeply_nested_json_is_refused_and_the_app_lives_on(
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     page.click("#settings-button")
+    expect(page.locator("#settings-dialog")).to_be_visible()  # as a user chooses the file
     page.set_input_files("#import-data", str(deep))
     message = page.locator("#settings-message")
     expect(message).to_be_visible()

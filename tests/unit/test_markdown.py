@@ -54,3 +54,26 @@ def test_images_become_alt_text_and_load_nothing() -> None:
     assert "<img" not in html
     assert "tracker.example" not in html
     assert "a cat" in html
+
+
+def test_the_fast_text_rule_gives_the_same_html_as_markdown_its_own() -> None:
+    """The regex ``text`` rule must tokenise exactly as the library's character loop."""
+    import random
+
+    from markdown_it import MarkdownIt
+
+    from app.markdown import _MD
+
+    stock = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    stock.add_render_rule("image", _MD.renderer.rules["image"])
+    stock.add_render_rule("link_open", _MD.renderer.rules["link_open"])
+    alphabet = list("ab 한é\t\n!#$%&*+-:<=>@[\\]^_`{}~()'\"./|") + [
+        "**",
+        "](",
+        "http://x.y",
+        "\n\n",
+    ]
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert _MD.render(text) == stock.render(text), text
