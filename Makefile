@@ -83,6 +83,7 @@ bench: deps chromium tiny-model
 	$(PY) tests/bench/stream.py
 	$(PY) tests/bench/load.py
 	$(PY) tests/bench/outbox.py
+	$(PY) tests/bench/longchat.py
 
 lint: deps
 	$(VENV)/bin/ruff check app server tools tests

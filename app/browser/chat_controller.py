@@ -15,9 +15,10 @@ from pyscript import document, window
 from pyscript.ffi import create_proxy
 
 from app.browser.character_editor import CharacterEditor
-from app.browser.dom import by_id, element, on, spawn
+from app.browser.dom import by_id, delegate, element, on, spawn
 from app.browser.files import download, read_chosen_file
-from app.browser.message_view import MessageActions, StreamingReply, render_message
+from app.browser.jsbridge import js_object
+from app.browser.message_view import StreamingReply, render_message, start_edit
 from app.browser.sidebar import Sidebar
 from app.conversation import history_for_reply, log_entries, next_seq, session_title
 from app.engine_errors import EngineError
@@ -42,6 +43,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatController"]
 
+RENDER_WINDOW = 30
+"""Messages rendered when a chat opens: a few screens' worth."""
+RENDER_PAGE = 10
+"""Older messages rendered at a time as the user scrolls up."""
+
 
 class ChatController:
     """Owns the selected character, its chats and the open conversation."""
@@ -59,10 +65,15 @@ class ChatController:
         self._restoring = False
         self._scroll_pending = False
         self._scroll_proxy = create_proxy(self._scroll_now)
+        self._previews: dict[tuple[str, str], str] = {}  # (session id, updated_at) -> line
+        self._shown_from = 0  # index in ``messages`` of the first one rendered
+        self._earlier_watch = window.IntersectionObserver.new(
+            create_proxy(self._on_earlier_visible),
+            js_object({"root": by_id("chat"), "rootMargin": "800px 0px 0px 0px"}),
+        )
         self.settings = GenerationSettings()
         self.user_name = "User"
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
-        self.actions = MessageActions(self.flip, self.regenerate, self.edit, self.delete_message)
         self.sidebar = Sidebar(
             self.t,
             pick_character=self.pick_character,
@@ -88,6 +99,18 @@ class ChatController:
         on(by_id("export-png"), "click", lambda _e: self.export_card("png"))
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
         on(document, "visibilitychange", self._on_visible)
+        delegate(
+            by_id("chat"),
+            {
+                "prev": lambda mid, _t: self.flip(mid, -1),
+                "next": lambda mid, _t: self.flip(mid, 1),
+                "regenerate": lambda mid, _t: self.regenerate(mid),
+                "edit": self._start_edit,
+                "cancel-edit": lambda mid, _t: self._rerender(mid),
+                "save-edit": self._save_edit,
+                "delete": lambda mid, _t: self.delete_message(mid),
+            },
+        )
         for button in ("new-chat", "new-character", "import-card"):
             by_id(button).removeAttribute("disabled")
 
@@ -199,9 +222,9 @@ class ChatController:
             return
         self.session = session
         self.messages = await self.repo.list_messages(session_id)
-        await self.render_sidebar(sessions)
         self.render_chat()
         self.sidebar.toggle(False)
+        await self.render_sidebar(sessions)
 
     async def render_sidebar(self, sessions: list[ChatSession] | None = None) -> None:
         """Characters, and the selected character's chats with their last message."""
@@ -211,13 +234,12 @@ class ChatController:
             sessions = await self.repo.list_sessions(self.character.id if self.character else None)
         rows = []
         for session in sessions:
-            messages = (
-                self.messages
-                if self.session and session.id == self.session.id
-                else await self.repo.list_messages(session.id)
-            )
-            last = strip_reasoning(messages[-1].content) if messages else ""
-            rows.append((session, " ".join(last.replace("*", "").split())))  # a plain preview
+            key = (session.id, session.updated_at)
+            if self.session and session.id == self.session.id:
+                self._previews[key] = _preview(self.messages)
+            elif key not in self._previews:  # read a chat's messages once, not every render
+                self._previews[key] = _preview(await self.repo.list_messages(session.id))
+            rows.append((session, self._previews[key]))
         self.sidebar.sessions(rows, self.session.id if self.session else None)
 
     async def rename_session(self, session_id: str) -> None:
@@ -350,7 +372,6 @@ class ChatController:
         return render_message(
             message,
             self.t,
-            self.actions,
             speaker=self.character.name if message.role == "assistant" else self.user_name,
             avatar=self.character.avatar,
             is_last=message is last and message.role == "assistant" and message.seq > 0,
@@ -382,16 +403,66 @@ class ChatController:
         root.scrollTop = root.scrollHeight
 
     def render_chat(self) -> None:
-        """Every message of the open chat."""
+        """The open chat: its newest messages, older ones rendered as the user scrolls up
+        (a chat of thousands of messages opens as fast as a short one)."""
         self._render_header()
         root = by_id("chat")
         root.replaceChildren()
+        self._earlier_watch.disconnect()
         if self.character is None:
             root.appendChild(element("p", self.t("chat.pick_character"), classes=("empty",)))
             return
-        for message in self.messages:
+        self._shown_from = max(0, len(self.messages) - RENDER_WINDOW)
+        for message in self.messages[self._shown_from :]:
             root.appendChild(self._node(message))
+        self._mark_earlier(root)
         self.follow_end()
+
+    def _mark_earlier(self, root: Any) -> None:
+        """A marker above the first rendered message while older ones remain: when it nears
+        the view, the next page of them is rendered above (scroll anchoring keeps the view)."""
+        marker = root.querySelector(":scope > .earlier")
+        if self._shown_from == 0:
+            if marker:
+                marker.remove()
+            return
+        if not marker:
+            marker = element("div", classes=("earlier",), aria_hidden="true")
+            root.prepend(marker)
+        self._earlier_watch.observe(marker)
+
+    def _on_earlier_visible(self, entries: Any, _observer: Any = None) -> None:
+        if not any(bool(entry.isIntersecting) for entry in entries):
+            return
+        root = by_id("chat")
+        marker = root.querySelector(":scope > .earlier")
+        if not marker or self._shown_from == 0:
+            return
+        self._earlier_watch.unobserve(marker)
+        start = max(0, self._shown_from - RENDER_PAGE)
+        page = document.createDocumentFragment()
+        for message in self.messages[start : self._shown_from]:
+            page.appendChild(self._node(message))
+        marker.after(page)
+        self._shown_from = start
+        self._mark_earlier(root)
+
+    def _rerender(self, message_id: str) -> None:
+        """Render one message again in place (a swipe, an edit, a cancelled edit)."""
+        message = next((m for m in self.messages if m.id == message_id), None)
+        old = by_id("chat").querySelector(f'article[data-id="{message_id}"]')
+        if message is not None and old:
+            old.replaceWith(self._node(message))
+
+    def _start_edit(self, message_id: str, _target: Any) -> None:
+        message = next((m for m in self.messages if m.id == message_id), None)
+        node = by_id("chat").querySelector(f'article[data-id="{message_id}"]')
+        if message is not None and node:
+            start_edit(node, message, self.t)
+
+    def _save_edit(self, message_id: str, target: Any) -> Any:
+        area = target.closest("article").querySelector("textarea.edit-text")
+        return self.edit(message_id, str(area.value)) if area else None
 
     # -- the conversation -------------------------------------------------------------------
 
@@ -576,7 +647,7 @@ class ChatController:
         flipped = self.messages[index].flipped(step)
         self.messages[index] = flipped
         await self.repo.save_messages([flipped])
-        self.render_chat()
+        self._rerender(flipped.id)
 
     async def edit(self, message_id: str, text: str) -> None:
         """Replace the shown version's text; the edit is logged as its own entry."""
@@ -594,7 +665,7 @@ class ChatController:
         await self.repo.save_messages([edited], outbox=entries)
         self.messages[index] = edited
         self.on_enqueued()
-        self.render_chat()
+        self._rerender(edited.id)
 
     async def delete_message(self, message_id: str) -> None:
         """Delete a message from the local history."""
@@ -608,6 +679,12 @@ class ChatController:
     def relabel(self) -> None:
         """Re-render in the current language."""
         self.render_chat()
+
+
+def _preview(messages: list[Message]) -> str:
+    """The sidebar's line for a chat: its last message as plain text."""
+    last = strip_reasoning(messages[-1].content) if messages else ""
+    return " ".join(last.replace("*", "").split())[:120]
 
 
 def _shape(messages: list[Message]) -> list[tuple[str, int, int, int]]:

@@ -10,7 +10,7 @@ from typing import Any
 from pyscript import document
 from pyscript.ffi import create_proxy
 
-__all__ = ["by_id", "element", "on", "spawn"]
+__all__ = ["by_id", "delegate", "element", "on", "spawn"]
 
 _LISTENERS: list[Any] = []  # proxies must outlive the call that created them
 _TASKS: set[asyncio.Task[Any]] = set()
@@ -47,6 +47,30 @@ def on(target: Any, event: str, handler: Callable[..., Any], *, prevent: bool = 
     _LISTENERS.append(proxy)
     raw = getattr(target, "_dom_element", target)
     raw.addEventListener(event, proxy)
+
+
+def delegate(
+    root: Any, handlers: dict[str, Callable[[str, Any], Any]], *, event: str = "click"
+) -> None:
+    """One listener on ``root`` for every ``[data-action]`` inside it, however often its
+    content is re-rendered (a listener per rendered button would be a proxy kept forever).
+
+    ``handlers[action](item_id, target)`` runs with the ``data-id`` of the nearest element
+    that has one and the element carrying ``data-action``.
+    """
+
+    def dispatch(evt: Any) -> Any:
+        closest = getattr(evt.target, "closest", None)
+        target = closest("[data-action]") if closest is not None else None
+        if not target or not root.contains(target):
+            return None
+        handler = handlers.get(str(target.getAttribute("data-action")))
+        if handler is None:
+            return None
+        holder = target.closest("[data-id]")
+        return handler(str(holder.getAttribute("data-id")) if holder else "", target)
+
+    on(root, event, dispatch)
 
 
 def element(tag: str, text: str = "", *, classes: tuple[str, ...] = (), **attrs: str) -> Any:

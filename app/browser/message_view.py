@@ -5,34 +5,21 @@ Model output is untrusted: replies are rendered as sanitised markdown, reasoning
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from app.browser.dom import element, on
+from app.browser.dom import element
 from app.i18n import Translate
 from app.markdown import render_markdown
 from app.models import Message
 
-__all__ = ["MessageActions", "StreamingReply", "render_message"]
+__all__ = ["StreamingReply", "render_message", "start_edit"]
 
 
-class MessageActions:
-    """Callbacks the controller gives each message (by message id)."""
-
-    def __init__(
-        self,
-        flip: Callable[[str, int], Any],
-        regenerate: Callable[[str], Any],
-        edit: Callable[[str, str], Any],
-        delete: Callable[[str], Any],
-    ) -> None:
-        self.flip, self.regenerate, self.edit, self.delete = flip, regenerate, edit, delete
-
-
-def _button(label: str, cls: str, handler: Callable[[Any], Any], **attrs: str) -> Any:
-    button = element("button", label, classes=("msg-action", cls), type="button", **attrs)
-    on(button, "click", handler)
-    return button
+def _button(label: str, action: str, **attrs: str) -> Any:
+    """An action button; the chat's one delegated listener runs ``action`` for its message."""
+    return element(
+        "button", label, classes=("msg-action", action), type="button", data_action=action, **attrs
+    )
 
 
 def _thinking(t: Translate, reasoning: str, *, live: bool) -> Any:
@@ -47,7 +34,6 @@ def _thinking(t: Translate, reasoning: str, *, live: bool) -> Any:
 def render_message(
     message: Message,
     t: Translate,
-    actions: MessageActions,
     *,
     speaker: str,
     avatar: str,
@@ -80,31 +66,19 @@ def render_message(
     bar = element("div", classes=("msg-actions",))
     if message.swipe_count > 1:
         nav = element("span", classes=("swipes",))
-        nav.appendChild(
-            _button(
-                "‹", "prev", lambda _e: actions.flip(message.id, -1), aria_label=t("chat.previous")
-            )
-        )
+        nav.appendChild(_button("‹", "prev", aria_label=t("chat.previous")))
         nav.appendChild(
             element(
                 "span", f"{message.swipe_index + 1}/{message.swipe_count}", classes=("swipe-count",)
             )
         )
-        nav.appendChild(
-            _button("›", "next", lambda _e: actions.flip(message.id, 1), aria_label=t("chat.next"))
-        )
+        nav.appendChild(_button("›", "next", aria_label=t("chat.next")))
         bar.appendChild(nav)
     if not busy:
         if message.role == "assistant" and is_last:
-            bar.appendChild(
-                _button(
-                    t("chat.regenerate"), "regenerate", lambda _e: actions.regenerate(message.id)
-                )
-            )
-        bar.appendChild(
-            _button(t("chat.edit"), "edit", lambda _e: _start_edit(node, body, message, t, actions))
-        )
-        bar.appendChild(_button(t("chat.delete"), "delete", lambda _e: actions.delete(message.id)))
+            bar.appendChild(_button(t("chat.regenerate"), "regenerate"))
+        bar.appendChild(_button(t("chat.edit"), "edit"))
+        bar.appendChild(_button(t("chat.delete"), "delete"))
     if message.stats and message.role == "assistant":
         stats = message.stats
         bar.appendChild(
@@ -121,21 +95,18 @@ def render_message(
     return node
 
 
-def _start_edit(
-    node: Any, body: Any, message: Message, t: Translate, actions: MessageActions
-) -> None:
-    """Swap the text for a textarea with Save / Cancel."""
+def start_edit(node: Any, message: Message, t: Translate) -> None:
+    """Swap the text of the rendered ``node`` for a textarea with Save / Cancel."""
+    body = node.querySelector(".content")
+    if not body or node.querySelector(".editor"):
+        return
     editor = element("div", classes=("editor",))
     area = element("textarea", classes=("edit-text",), rows="4", aria_label=t("chat.edit"))
     area.value = message.content
     editor.appendChild(area)
     row = element("div", classes=("editor-actions",))
-    row.appendChild(
-        _button(t("chat.cancel"), "cancel-edit", lambda _e: node.replaceChild(body, editor))
-    )
-    row.appendChild(
-        _button(t("chat.save"), "save-edit", lambda _e: actions.edit(message.id, str(area.value)))
-    )
+    row.appendChild(_button(t("chat.cancel"), "cancel-edit"))
+    row.appendChild(_button(t("chat.save"), "save-edit"))
     editor.appendChild(row)
     node.replaceChild(editor, body)
     area.focus()

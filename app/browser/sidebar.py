@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.browser.dom import by_id, element, on
+from app.browser.dom import by_id, delegate, element, on
 from app.i18n import Translate
 from app.models import Character, ChatSession
 from app.prompt import substitute_macros
@@ -33,6 +33,15 @@ class Sidebar:
         self._delete_session = delete_session
         on(by_id("menu-button"), "click", lambda _e: self.toggle())
         on(by_id("scrim"), "click", lambda _e: self.toggle(False))
+        delegate(by_id("character-list"), {"pick": lambda cid, _t: self._pick_character(cid)})
+        delegate(
+            by_id("session-list"),
+            {
+                "pick": lambda sid, _t: self._pick_session(sid),
+                "rename": lambda sid, _t: self._rename_session(sid),
+                "delete": lambda sid, _t: self._delete_session(sid),
+            },
+        )
 
     def toggle(self, show: bool | None = None) -> None:
         """Open or close the drawer (only a drawer on narrow screens)."""
@@ -53,7 +62,7 @@ class Sidebar:
                 data_id=character.id,
                 aria_current="true" if character.id == selected else "false",
             )
-            button = element("button", classes=("side-button",), type="button")
+            button = element("button", classes=("side-button",), type="button", data_action="pick")
             if character.avatar:
                 button.appendChild(
                     element("img", classes=("avatar", "small"), src=character.avatar, alt="")
@@ -72,7 +81,6 @@ class Sidebar:
                 )
                 text.appendChild(element("small", " ".join(blurb.split())[:80]))
             button.appendChild(text)
-            on(button, "click", lambda _e, cid=character.id: self._pick_character(cid))
             item.appendChild(button)
             listing.appendChild(item)
 
@@ -89,12 +97,11 @@ class Sidebar:
                 data_id=session.id,
                 aria_current="true" if session.id == selected else "false",
             )
-            button = element("button", classes=("side-button",), type="button")
+            button = element("button", classes=("side-button",), type="button", data_action="pick")
             text = element("span", classes=("side-text",))
             text.appendChild(element("strong", session.title or "…", classes=("session-title",)))
             text.appendChild(element("small", last[:90], classes=("session-last",)))
             button.appendChild(text)
-            on(button, "click", lambda _e, sid=session.id: self._pick_session(sid))
             item.appendChild(button)
             tools = element("span", classes=("side-tools",))
             rename = element(
@@ -102,19 +109,19 @@ class Sidebar:
                 "✎",
                 classes=("icon-button", "tiny", "rename"),
                 type="button",
+                data_action="rename",
                 aria_label=self.t("side.rename"),
                 title=self.t("side.rename"),
             )
-            on(rename, "click", lambda _e, sid=session.id: self._rename_session(sid))
             delete = element(
                 "button",
                 "×",
                 classes=("icon-button", "tiny", "delete"),
                 type="button",
+                data_action="delete",
                 aria_label=self.t("side.delete"),
                 title=self.t("side.delete"),
             )
-            on(delete, "click", lambda _e, sid=session.id: self._delete_session(sid))
             tools.appendChild(rename)
             tools.appendChild(delete)
             item.appendChild(tools)

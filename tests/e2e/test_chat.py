@@ -305,3 +305,35 @@ def test_desktop_screenshots(browser: Browser, live_server: LiveServer) -> None:
         page.screenshot(path=str(SCREENSHOTS / "character-editor.png"))
     finally:
         context.close()
+
+
+def test_a_long_chat_opens_with_its_newest_messages_and_renders_older_ones_on_scroll(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from tests.bench.longchat import chat_export
+
+    export = chat_export({"Very long": 300})
+    character_id = export["sessions"][0]["character_id"]
+    file = tmp_path / "long.json"
+    file.write_text(json.dumps(export))
+    page = open_app(context, live_server.url)
+    page.click("#settings-button")
+    expect(page.locator("#settings-dialog")).to_be_visible()
+    page.set_input_files("#import-data", str(file))
+    expect(page.locator("#settings-message")).to_contain_text("300")
+    page.keyboard.press("Escape")
+    page.click(f"#character-list li.character[data-id='{character_id}'] button")
+    page.click("#session-list li.session >> text='Very long' >> xpath=ancestor::button")
+    messages = page.locator("#chat article.message")
+    expect(messages.last).to_contain_text("Message 299")
+    assert messages.count() < 100  # not all 300 at once
+    for _ in range(200):  # scroll up as a user would, until the first message is there
+        if page.locator("#chat article.message", has_text="Message 0:").count():
+            break
+        page.locator("#chat").evaluate("chat => { chat.scrollTop = 0; }")
+        page.wait_for_timeout(50)
+    expect(messages.first).to_contain_text("Message 0:")
+    assert messages.count() == 300
+    texts = messages.all_text_contents()
+    order = [int(t.split("Message ", 1)[1].split(":", 1)[0]) for t in texts]
+    assert order == sorted(order)  # older pages went above, in order
