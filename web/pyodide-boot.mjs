@@ -76,6 +76,7 @@ async function installWheels(pyodide, wheels) {
 
 /** PyScript calls this with its own options; the index URL is ours, not the module's folder. */
 export async function loadPyodide(options = {}) {
+  performance.mark("python:boot");
   const settings = { ...options, indexURL: INDEX_URL };
   const wheels = fetchWheels(); // in parallel with Python's start
   wheels.catch(() => {}); // reported when installed

@@ -12,12 +12,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pyscript import document, window
-from pyscript.ffi import create_proxy
 
 from app.browser.character_editor import CharacterEditor
+from app.browser.chat_window import ChatWindow
 from app.browser.dom import by_id, delegate, element, on, spawn
 from app.browser.files import download, read_chosen_file
-from app.browser.jsbridge import js_object
 from app.browser.message_view import StreamingReply, render_message, start_edit
 from app.browser.sidebar import Sidebar
 from app.conversation import history_for_reply, log_entries, next_seq, session_title
@@ -43,11 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatController"]
 
-RENDER_WINDOW = 30
-"""Messages rendered when a chat opens: a few screens' worth."""
-RENDER_PAGE = 10
-"""Older messages rendered at a time as the user scrolls up."""
-
 
 class ChatController:
     """Owns the selected character, its chats and the open conversation."""
@@ -63,14 +57,8 @@ class ChatController:
         self.messages: list[Message] = []
         self.reply: StreamingReply | None = None
         self._restoring = False
-        self._scroll_pending = False
-        self._scroll_proxy = create_proxy(self._scroll_now)
         self._previews: dict[tuple[str, str], str] = {}  # (session id, updated_at) -> line
-        self._shown_from = 0  # index in ``messages`` of the first one rendered
-        self._earlier_watch = window.IntersectionObserver.new(
-            create_proxy(self._on_earlier_visible),
-            js_object({"root": by_id("chat"), "rootMargin": "800px 0px 0px 0px"}),
-        )
+        self.view = ChatWindow(self._node)
         self.settings = GenerationSettings()
         self.user_name = "User"
         self.system_prompt = DEFAULT_SYSTEM_PROMPT
@@ -379,84 +367,28 @@ class ChatController:
         )
 
     def _show_tail(self, count: int) -> None:
-        """Re-render only the last ``count`` messages (appending the new ones): long chats stay cheap."""
-        root = by_id("chat")
-        for message in self.messages[-count:]:
-            node = self._node(message)
-            old = root.querySelector(f'article[data-id="{message.id}"]')
-            if old:
-                old.replaceWith(node)
-            else:
-                root.appendChild(node)
-        self.follow_end()
+        """Re-render only the last ``count`` messages (appending the new ones)."""
+        self.view.tail(self.messages, count)
 
     def follow_end(self) -> None:
-        """Keep the newest text in view: one scroll per frame, in the frame's own layout
-        (reading ``scrollHeight`` mid-task forces a layout of the whole chat there and then)."""
-        if not self._scroll_pending:
-            self._scroll_pending = True
-            window.requestAnimationFrame(self._scroll_proxy)
-
-    def _scroll_now(self, _time: Any = None) -> None:
-        self._scroll_pending = False
-        root = by_id("chat")
-        root.scrollTop = root.scrollHeight
+        """Keep the newest text in view."""
+        self.view.follow_end()
 
     def render_chat(self) -> None:
-        """The open chat: its newest messages, older ones rendered as the user scrolls up
-        (a chat of thousands of messages opens as fast as a short one)."""
+        """The open chat (its newest messages; more render as the user scrolls)."""
         self._render_header()
-        root = by_id("chat")
-        root.replaceChildren()
-        self._earlier_watch.disconnect()
         if self.character is None:
-            root.appendChild(element("p", self.t("chat.pick_character"), classes=("empty",)))
+            self.view.clear(element("p", self.t("chat.pick_character"), classes=("empty",)))
             return
-        self._shown_from = max(0, len(self.messages) - RENDER_WINDOW)
-        for message in self.messages[self._shown_from :]:
-            root.appendChild(self._node(message))
-        self._mark_earlier(root)
-        self.follow_end()
-
-    def _mark_earlier(self, root: Any) -> None:
-        """A marker above the first rendered message while older ones remain: when it nears
-        the view, the next page of them is rendered above (scroll anchoring keeps the view)."""
-        marker = root.querySelector(":scope > .earlier")
-        if self._shown_from == 0:
-            if marker:
-                marker.remove()
-            return
-        if not marker:
-            marker = element("div", classes=("earlier",), aria_hidden="true")
-            root.prepend(marker)
-        self._earlier_watch.observe(marker)
-
-    def _on_earlier_visible(self, entries: Any, _observer: Any = None) -> None:
-        if not any(bool(entry.isIntersecting) for entry in entries):
-            return
-        root = by_id("chat")
-        marker = root.querySelector(":scope > .earlier")
-        if not marker or self._shown_from == 0:
-            return
-        self._earlier_watch.unobserve(marker)
-        start = max(0, self._shown_from - RENDER_PAGE)
-        page = document.createDocumentFragment()
-        for message in self.messages[start : self._shown_from]:
-            page.appendChild(self._node(message))
-        marker.after(page)
-        self._shown_from = start
-        self._mark_earlier(root)
+        self.view.show(self.messages)
 
     def _rerender(self, message_id: str) -> None:
         """Render one message again in place (a swipe, an edit, a cancelled edit)."""
-        message = next((m for m in self.messages if m.id == message_id), None)
-        old = by_id("chat").querySelector(f'article[data-id="{message_id}"]')
-        if message is not None and old:
-            old.replaceWith(self._node(message))
+        self.view.rerender(self.messages, message_id)
 
     def _start_edit(self, message_id: str, _target: Any) -> None:
         message = next((m for m in self.messages if m.id == message_id), None)
-        node = by_id("chat").querySelector(f'article[data-id="{message_id}"]')
+        node = self.view.node_of(message_id)
         if message is not None and node:
             start_edit(node, message, self.t)
 
@@ -557,12 +489,11 @@ class ChatController:
             return
         options = generation_options(settings, model_id=model_id)
         view = StreamingReply(self.t, speaker=self.character.name, avatar=self.character.avatar)
-        root = by_id("chat")
         if target is not None:
-            old = root.querySelector(f'article[data-id="{target.id}"]')
+            old = self.view.node_of(target.id)
             if old:
                 old.remove()
-        root.appendChild(view.node)
+        self.view.root.appendChild(view.node)
         self.follow_end()
         self.reply = view
         self._composer_streaming(True)
@@ -673,7 +604,7 @@ class ChatController:
             return
         await self.repo.delete_message(message_id)
         self.messages = [m for m in self.messages if m.id != message_id]
-        self.render_chat()
+        self.view.forget(self.messages, message_id)
         await self.render_sidebar()
 
     def relabel(self) -> None:
