@@ -26,7 +26,12 @@ build/runtime/.stamp: node_modules/.package-lock.json requirements/pyodide-wheel
 	$(PY) tools/vendor_runtime.py
 	@touch $@
 
-deps: $(VENV)/.deps build/runtime/.stamp
+## The snapshot holds the app's browser-free modules too: built again when they change.
+build/runtime/.snapshot: build/runtime/.stamp $(shell find app -name '*.py' -not -path 'app/browser/*') tools/pyodide_snapshot.mjs
+	$(PY) tools/vendor_runtime.py --snapshot
+	@touch $@
+
+deps: $(VENV)/.deps build/runtime/.stamp build/runtime/.snapshot
 
 migrate: deps
 	$(VENV)/bin/piccolo migrations forwards all

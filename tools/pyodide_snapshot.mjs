@@ -2,7 +2,12 @@
 // the app imports at start-up already imported. The page restores it (web/pyodide-boot.mjs)
 // instead of booting Python and importing from scratch, which is most of a warm start.
 //
-//   node tools/pyodide_snapshot.mjs PYODIDE_DIR OUT.gz WHEEL...
+//   node tools/pyodide_snapshot.mjs PYODIDE_DIR OUT.gz [--app APP_DIR] WHEEL...
+//
+// With --app, the app's modules that import nothing of the browser (app/ outside app/browser/)
+// are imported too, from where the page's files land (/home/pyodide/app), and each one's
+// SHA-256 is recorded in `sys._snapshot_sources`: web/main.py compares them with the files the
+// page was served and drops them all when any differs, so a stale snapshot only costs time.
 //
 // The snapshot is Pyodide's whole linear memory, so it only fits the exact Pyodide build it was
 // made with (Pyodide checks the build id on restore) and must hold no JavaScript references
@@ -10,7 +15,7 @@
 // modules are imported here, never PyScript. Files are not part of it: the page unpacks the
 // same wheels again, so modules imported later find their files. The output is gzip: the server sends it with
 // `Content-Encoding: gzip` and the browser inflates it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -66,8 +71,47 @@ gc.collect()
 len(sys.modules)
 `;
 
+// Writes the app's browser-free modules where PyScript puts the page's files, imports them and
+// records each file's digest.
+const APP_IMPORT = `
+import hashlib, importlib, sys
+def load(names):
+    sources = {}
+    for name in names:
+        module = importlib.import_module(name)
+        with open(module.__file__, "rb") as source:
+            sources[name] = hashlib.sha256(source.read()).hexdigest()
+    sys._snapshot_sources = sources
+load
+`;
+
+/** The dotted names of the modules under APP_DIR that may be snapshotted, writing their files. */
+function writeApp(pyodide, appDir) {
+  const names = [];
+  const walk = (dir, dotted) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name === "browser" || entry.name === "__pycache__") continue;
+        pyodide.FS.mkdirTree(`/home/pyodide/${[...dotted, entry.name].join("/")}`);
+        walk(path, [...dotted, entry.name]);
+      } else if (entry.name.endsWith(".py")) {
+        pyodide.FS.writeFile(`/home/pyodide/${dotted.join("/")}/${entry.name}`, readFileSync(path));
+        const module = entry.name === "__init__.py" ? [] : [entry.name.slice(0, -3)];
+        names.push([...dotted, ...module].join("."));
+      }
+    }
+  };
+  pyodide.FS.mkdirTree("/home/pyodide/app");
+  walk(appDir, ["app"]);
+  return names.sort();
+}
+
 async function main() {
-  const [pyodideDir, out, ...wheels] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--app");
+  const appDir = at >= 0 ? args.splice(at, 2)[1] : null;
+  const [pyodideDir, out, ...wheels] = args;
   if (!pyodideDir || !out) {
     throw new Error("usage: node tools/pyodide_snapshot.mjs PYODIDE_DIR OUT.gz WHEEL...");
   }
@@ -84,6 +128,11 @@ async function main() {
   }
   unpack.destroy();
   for (const name of PRELOAD) pyodide.pyimport(name).destroy();
+  if (appDir) {
+    const load = pyodide.runPython(APP_IMPORT);
+    load(writeApp(pyodide, resolve(appDir)));
+    load.destroy();
+  }
   const modules = pyodide.runPython(CHECK);
   const snapshot = pyodide.makeMemorySnapshot();
   const packed = gzipSync(snapshot, { level: 9 });

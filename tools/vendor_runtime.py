@@ -91,9 +91,22 @@ def _build_snapshot(pyodide: Path, wheels: list[Path]) -> None:
     if node is None:
         raise SystemExit("node is missing: it comes with npm, which `make` needs anyway")
     subprocess.run(
-        [node, str(SNAPSHOT_SCRIPT), str(pyodide), str(pyodide / SNAPSHOT_NAME), *map(str, wheels)],
+        [
+            node,
+            str(SNAPSHOT_SCRIPT),
+            str(pyodide),
+            str(pyodide / SNAPSHOT_NAME),
+            "--app",
+            str(ROOT / "app"),
+            *map(str, wheels),
+        ],
         check=True,
     )
+
+
+def rebuild_snapshot(out: Path = RUNTIME_DIR) -> None:
+    """Only the snapshot again (the app's modules changed), from the runtime already built."""
+    _build_snapshot(out / "pyodide", sorted((out / "wheels").glob("*.whl")))
 
 
 #: The list of the app's wheels that web/pyodide-boot.mjs unpacks (no micropip at boot).
@@ -139,6 +152,9 @@ def build_runtime(out: Path = RUNTIME_DIR) -> Path:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--snapshot"]:
+        rebuild_snapshot()
+        return
     out = build_runtime()
     print(f"runtime assets ready in {out.relative_to(ROOT)}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import Browser, BrowserType, Page, expect
+from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, Route, expect
 
 from tests.e2e.conftest import PageWatch, route_scripted_engine, wait_ready, watch_page
 from tests.support.browser import launch_options
@@ -189,3 +189,25 @@ def test_app_boots_with_the_scripted_engine(page: Page, live_server: LiveServer)
     wait_ready(page)
     expect(page.locator("#status")).to_have_attribute("data-state", "ready")
     assert page.evaluate("async () => (await import('/runtime/web-llm/index.js')).__scripted")
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_app_modules_from_the_snapshot_give_way_to_changed_files(
+    context: BrowserContext, live_server: LiveServer, changed: bool
+) -> None:
+    """The snapshot holds app modules as they were when it was built; a page served other
+    files must run those (here, app/tokens.py with one more line that marks the page)."""
+
+    def serve_tokens(route: Route) -> None:
+        body = route.fetch().text()
+        if changed:
+            body += "\nimport js as _js\n_js.globalThis.__tokensFromFile = True\n"
+        route.fulfill(body=body, content_type="text/x-python")
+
+    context.route("**/app/tokens.py", serve_tokens)
+    page = context.new_page()
+    page.goto(live_server.url)
+    wait_ready(page)
+    expect(page.locator("#status")).to_have_attribute("data-state", "ready")
+    from_file = page.evaluate("globalThis.__tokensFromFile === true")
+    assert from_file is changed  # unchanged files: the snapshot's modules are used as they are

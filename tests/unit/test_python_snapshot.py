@@ -34,6 +34,8 @@ json.dumps({
     "random": random.random(),
     "zone": [time.timezone, time.altzone, time.daylight, list(time.tzname), time.strftime("%Z")],
     "preloaded": sorted(m for m in ("markdown_it", "asyncio", "email.utils") if m in sys.modules),
+    "app": sorted(getattr(sys, "_snapshot_sources", {})),
+    "app_loaded": sorted(m for m in sys.modules if m == "app" or m.startswith("app.")),
 })
 `;
 const restore = () => loadPyodide({ indexURL: pyodideDir + "/", _loadSnapshot: snapshot });
@@ -99,3 +101,17 @@ def test_the_snapshot_is_gzip_the_server_marks_as_such() -> None:
     assert SNAPSHOT.name.endswith(".gz")
     with gzip.open(SNAPSHOT) as packed:
         assert packed.read(4) == (0x706E7300).to_bytes(4, "little")
+
+
+def test_the_snapshot_holds_the_apps_browser_free_modules_with_their_digests(
+    restored: dict,
+) -> None:
+    expected = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (ROOT / "app").rglob("*.py")
+        if "browser" not in path.relative_to(ROOT).parts
+    )
+    for state in restored["fixed"]:
+        assert state["app"] == expected  # each one's digest, for web/main.py to compare
+        assert state["app_loaded"] == expected  # imported, and nothing of app.browser
+    assert restored["fresh"]["app"] == []
