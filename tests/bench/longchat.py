@@ -139,7 +139,12 @@ def scroll_to_top(page: Page) -> tuple[int, float, int]:
 
 
 def memory(page: Page) -> list[int]:
-    """[JS heap, wasm memory] in bytes, after a full garbage collection."""
+    """[JS heap, wasm memory] in bytes, after a full garbage collection. The scripted engine
+    keeps a copy of every request it was sent (for tests to inspect): not the app's memory, so
+    that log is emptied first."""
+    page.evaluate(
+        "globalThis.__scriptedEngineLog && (globalThis.__scriptedEngineLog.requests = [])"
+    )
     session = page.context.new_cdp_session(page)
     session.send("HeapProfiler.collectGarbage")
     session.detach()
