@@ -33,8 +33,6 @@ from app.outbox.policy import (
 )
 from app.outbox.ports import (
     Clock,
-    FakeClock,
-    MemoryStore,
     NetworkError,
     Random,
     Response,
@@ -54,10 +52,8 @@ __all__ = [
     "Entry",
     "EntryState",
     "ErrorInfo",
-    "FakeClock",
     "FlushResult",
     "MAX_BATCH_SIZE",
-    "MemoryStore",
     "MessageEntry",
     "MessagePayload",
     "NETWORK_ERROR",

@@ -346,21 +346,6 @@ class SyncWorker:
                 stopped=run.stopped,
             )
 
-    async def run_until_idle(self, *, max_rounds: int = 1000) -> list[FlushResult]:
-        """Flush, sleep on the clock until the next wakeup, repeat until nothing can be sent.
-
-        For tests (with ``FakeClock``); the page uses its own triggers. Raises ``RuntimeError``
-        when the outbox is still busy after ``max_rounds`` flushes.
-        """
-        results = []
-        for _ in range(max_rounds):
-            result = await self.flush()
-            results.append(result)
-            if result.next_wakeup is None:
-                return results
-            await self._clock.sleep(result.next_wakeup - self._clock.now())
-        raise RuntimeError(f"the outbox was still busy after {max_rounds} flushes")
-
     async def _flush_session(self, run: _Run, group: _Group) -> _Next:
         session = group.session
         if session is not None and not session.pending:

@@ -18,8 +18,6 @@ from app.outbox import (
     Backoff,
     Entry,
     EntryState,
-    FakeClock,
-    MemoryStore,
     MessageEntry,
     MessagePayload,
     NetworkError,
@@ -32,6 +30,7 @@ from app.outbox import (
     session_key,
 )
 from app.outbox.sync import HOLD_META
+from tests.support.outbox_doubles import FakeClock, MemoryStore, run_until_idle
 
 NOW = 1_700_000_000.0
 PREFIX = "/api/v1/character-chat"
@@ -448,11 +447,11 @@ async def test_wake_lifts_a_network_hold_at_once(
 
 
 async def test_a_lost_answer_is_replayed_and_stored_once(
-    store: MemoryStore, server: FakeServer, worker: SyncWorker
+    store: MemoryStore, server: FakeServer, worker: SyncWorker, clock: FakeClock
 ) -> None:
     await chat(store, "a", 3)
     server.then(LOST, None, LOST)
-    results = await worker.run_until_idle()
+    results = await run_until_idle(worker, clock)
     assert server.answers == [None, 200, None, 200]  # the replays are answered 200
     assert server.stored("a") == expected("a", 3)
     assert len(server.sessions) == 1 and server.inserts == 3
@@ -755,11 +754,11 @@ async def test_a_session_answer_without_an_id_is_retried(
 
 
 async def test_a_malformed_batch_answer_is_retried(
-    store: MemoryStore, server: FakeServer, worker: SyncWorker
+    store: MemoryStore, server: FakeServer, worker: SyncWorker, clock: FakeClock
 ) -> None:
     await chat(store, "a", 2)
     server.then(None, Fault(200, body={"results": []}))
-    results = await worker.run_until_idle()
+    results = await run_until_idle(worker, clock)
     assert results[0].rescheduled == 2
     assert server.stored("a") == expected("a", 2)
 
@@ -888,7 +887,7 @@ async def test_flaky_network_and_server_still_store_each_message_exactly_once(
     await chat(store, "b", 9)
     await chat(store, "c", 16)
     server.then(*(_chaos(rng, NOW) for _ in range(40)))
-    await worker.run_until_idle()
+    await run_until_idle(worker, clock)
     assert store.records == {}
     assert server.stored("a") == expected("a", 25)
     assert server.stored("b") == expected("b", 9)

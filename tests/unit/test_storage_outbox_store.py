@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from app.outbox import FakeClock, NetworkError, SyncWorker, message_key, session_key
+from app.outbox import NetworkError, SyncWorker, message_key, session_key
 from app.storage.database import OUTBOX, OUTBOX_META, SESSION_MAP, MemoryDatabase
 from app.storage.outbox_store import OrderClock, OutboxDbStore, outbox_adds
+from tests.support.outbox_doubles import FakeClock, run_until_idle
 from tests.unit.test_outbox_sync import (  # noqa: F401 - the scenarios, collected again here
     LOST,
     NOW,
@@ -265,7 +266,7 @@ async def test_tabs_sharing_the_database_store_each_message_once(
         result = await workers[rng.randrange(2)].flush()
         if result.next_wakeup is not None:
             clock.advance(max(0.0, result.next_wakeup - clock.now()))
-    await workers[0].run_until_idle()
+    await run_until_idle(workers[0], clock)
     assert tabs[1].records == {}
     for csid, count in counts.items():
         if count:

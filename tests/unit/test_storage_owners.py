@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from app.models import Character, ChatSession, Message, ModelError
-from app.outbox import FakeClock
 from app.storage.chat_repo import ChatRepository
 from app.storage.database import (
     CHARACTERS,
@@ -21,6 +20,7 @@ from app.storage.database import (
 )
 from app.storage.outbox_store import OutboxDbStore
 from app.storage.owner import NOBODY, Owner
+from tests.support.outbox_doubles import FakeClock
 from tests.unit.test_outbox_sync import NOW, FakeServer, make_worker
 from tests.unit.test_storage_chat_repo import log_entries, user
 
