@@ -57,7 +57,7 @@ class ChatController:
         self.messages: list[Message] = []
         self.reply: StreamingReply | None = None
         self._restoring = False
-        self._previews: dict[tuple[str, str], str] = {}  # (session id, updated_at) -> line
+        self._previews: dict[str, tuple[str, str]] = {}  # session id -> (updated_at, line)
         self.view = ChatWindow(self._node)
         self.settings = GenerationSettings()
         self.user_name = "User"
@@ -222,12 +222,13 @@ class ChatController:
             sessions = await self.repo.list_sessions(self.character.id if self.character else None)
         rows = []
         for session in sessions:
-            key = (session.id, session.updated_at)
+            known = self._previews.get(session.id)
             if self.session and session.id == self.session.id:
-                self._previews[key] = _preview(self.messages)
-            elif key not in self._previews:  # read a chat's messages once, not every render
-                self._previews[key] = _preview(await self.repo.list_messages(session.id))
-            rows.append((session, self._previews[key]))
+                known = (session.updated_at, _preview(self.messages))
+            elif known is None or known[0] != session.updated_at:  # read once, not every render
+                known = (session.updated_at, _preview(await self.repo.list_messages(session.id)))
+            self._previews[session.id] = known
+            rows.append((session, known[1]))
         self.sidebar.sessions(rows, self.session.id if self.session else None)
 
     async def rename_session(self, session_id: str) -> None:
