@@ -17,9 +17,12 @@ __all__ = ["main"]
 async def main() -> None:
     """Boot the app; any failure becomes a readable status line, never a stack trace."""
     from pyscript import window
-    from pyscript.js_modules import webllm
 
     window.performance.mark("app:python")
+    from app.browser.model_lists import ModelLists
+
+    lists = ModelLists()
+    await asyncio.sleep(0)  # both requests leave before the imports below hold the thread
 
     from app.browser.account_panel import AccountPanel, last_user
     from app.browser.chat_controller import ChatController
@@ -50,7 +53,7 @@ async def main() -> None:
         )
         guidance = guidance_key(report, platform)
         shell.show_gpu(report, guidance)
-        controller = Controller(shell, report, guidance)
+        controller = Controller(shell, report, guidance, lists)
         if db_problem:
             window.console.warn(
                 f"IndexedDB unavailable, history lasts only for this tab: {db_problem}"
@@ -78,10 +81,11 @@ async def main() -> None:
         )
         SettingsPanel(shell.t, repo, controller.chat.start)
         await asyncio.gather(controller.start(), controller.chat.start())
-        shell.ready(model_count=len(webllm.prebuiltAppConfig.model_list))
+        shell.ready(model_count=len(controller.prebuilt))
         window.performance.mark("app:ready")
         # Not needed to use the page: who is logged in (then the outbox flushes), updates.
         runtime.start()
+        spawn(controller.check_cache())
         spawn(account.start())
         spawn(DataNotice(shell.t, repo).scan_and_show())
         spawn(ServiceWorkerUpdates(shell.t).start())

@@ -11,6 +11,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from server.accounts.sessions import SECURITY_COMPONENTS, SecureCookiesMiddleware, csrf_config
 from server.api import api_router
+from server.app_bundle import AppBundle, app_bundle_routes
 from server.caching import ConditionalGetMiddleware
 from server.db import bind_tables, engine_from_url
 from server.errors import exception_handlers
@@ -51,12 +52,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         """Forget sessions that expired while the server was down."""
         await prune_expired(app.stores)
 
+    bundle = AppBundle(settings.app_dir)
     return Litestar(
         route_handlers=[
             HealthController,
             api_router(settings),
             presets_route(settings),
-            *offline_routes(settings),
+            *offline_routes(settings, bundle),
+            *app_bundle_routes(bundle),
             *web_routes(settings),
         ],
         lifespan=[database_pool],

@@ -4,7 +4,8 @@ loads, versioned by a content hash.
 ``/sw.js`` is ``web/sw.js`` with the version and the file list written in, so any change to a
 shell file changes the worker's bytes: the browser installs the new worker, which fills a new
 cache and deletes the old one on activation. The hash is computed from file contents; it is
-recomputed only when a file's size or modification time changed (a stat per request).
+recomputed only when a file's size or modification time changed (a stat per request). The
+``app`` package is one file here, ``/app.zip`` (:mod:`server.app_bundle`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from typing import TYPE_CHECKING
 
 from litestar import Response, get
 from litestar.datastructures import CacheControlHeader
+
+from server.app_bundle import URL as APP_BUNDLE_URL
+from server.app_bundle import AppBundle
+from server.stat_stamp import Stamp, stamp_of
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
@@ -44,7 +49,8 @@ _WEB_FILES = (
 
 @dataclass(frozen=True)
 class _Snapshot:
-    stamp: tuple[tuple[str, int, int], ...]
+    stamp: Stamp
+    bundle: str
     version: str
     urls: tuple[str, ...]
 
@@ -52,8 +58,9 @@ class _Snapshot:
 class ShellManifest:
     """Which URLs make up the shell, and the hash of their contents."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, bundle: AppBundle | None = None) -> None:
         self.settings = settings
+        self.bundle = bundle or AppBundle(settings.app_dir)
         self._snapshot: _Snapshot | None = None
 
     def _files(self) -> list[tuple[str, Path]]:
@@ -63,11 +70,6 @@ class ShellManifest:
             ("/pyscript.toml", s.web_dir.parent / "pyscript.toml"),
         ]
         files += [(f"/static/{name}", s.web_dir / name) for name in _WEB_FILES]
-        files += [
-            (f"/app/{path.relative_to(s.app_dir).as_posix()}", path)
-            for path in sorted(s.app_dir.rglob("*.py"))
-            if "__pycache__" not in path.parts
-        ]
         files += [
             (f"/runtime/{path.relative_to(s.runtime_dir).as_posix()}", path)
             for path in sorted(s.runtime_dir.rglob("*"))
@@ -81,15 +83,20 @@ class ShellManifest:
     def snapshot(self) -> _Snapshot:
         """The current version and URL list (cached until a file changes)."""
         files = self._files()
-        stamp = tuple((url, *_stat(path)) for url, path in files)
-        if self._snapshot is None or self._snapshot.stamp != stamp:
+        stamp = stamp_of(files)
+        bundle = self.bundle.current().digest
+        if self._snapshot is None or (self._snapshot.stamp, self._snapshot.bundle) != (
+            stamp,
+            bundle,
+        ):
             digest = hashlib.sha256()
             for url, path in files:
                 digest.update(url.encode())
                 digest.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
-            self._snapshot = _Snapshot(
-                stamp, digest.hexdigest()[:16], tuple(url for url, _ in files)
-            )
+            digest.update(APP_BUNDLE_URL.encode())
+            digest.update(bundle.encode())
+            urls = (*(url for url, _ in files), APP_BUNDLE_URL)
+            self._snapshot = _Snapshot(stamp, bundle, digest.hexdigest()[:16], urls)
         return self._snapshot
 
     def worker_script(self) -> str:
@@ -101,17 +108,9 @@ class ShellManifest:
         )
 
 
-def _stat(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (info.st_size, info.st_mtime_ns)
-
-
-def offline_routes(settings: Settings) -> list[ControllerRouterHandler]:
+def offline_routes(settings: Settings, bundle: AppBundle) -> list[ControllerRouterHandler]:
     """``/sw.js`` (scope ``/``) and ``/app-version.json``."""
-    manifest = ShellManifest(settings)
+    manifest = ShellManifest(settings, bundle)
     revalidate = CacheControlHeader(no_cache=True)
 
     @get("/sw.js", include_in_schema=False, cache_control=revalidate, sync_to_thread=True)

@@ -18,7 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["ROOT", "RUNTIME_DIR", "build_runtime", "main"]
+__all__ = [
+    "PREBUILT_CONFIG",
+    "ROOT",
+    "RUNTIME_DIR",
+    "build_runtime",
+    "main",
+    "write_prebuilt_config",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -109,6 +116,33 @@ def rebuild_snapshot(out: Path = RUNTIME_DIR) -> None:
     _build_snapshot(out / "pyodide", sorted((out / "wheels").glob("*.whl")))
 
 
+#: WebLLM's built-in model list, read out of its module at setup: the page needs the list to
+#: start, and importing the 7 MB module itself is left until an engine or cache call needs it.
+PREBUILT_CONFIG = "prebuilt-app-config.json"
+_READ_PREBUILT = (
+    "import(process.argv[1]).then((m) => process.stdout.write(JSON.stringify(m.prebuiltAppConfig)))"
+)
+
+
+def write_prebuilt_config(web_llm: Path) -> dict[str, object]:
+    """``prebuiltAppConfig`` of ``web_llm/index.js`` as JSON beside it."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is missing: it comes with npm, which `make` needs anyway")
+    module = (web_llm / "index.js").resolve().as_uri()
+    out = subprocess.run(
+        [node, "--input-type=module", "-e", _READ_PREBUILT, module],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    config = json.loads(out)
+    if not isinstance(config, dict) or not isinstance(config.get("model_list"), list):
+        raise SystemExit(f"{module}: prebuiltAppConfig has no model_list")
+    (web_llm / PREBUILT_CONFIG).write_text(json.dumps(config, separators=(",", ":")))
+    return config
+
+
 #: The list of the app's wheels that web/pyodide-boot.mjs unpacks (no micropip at boot).
 WHEEL_INDEX = "index.json"
 
@@ -136,6 +170,7 @@ def build_runtime(out: Path = RUNTIME_DIR) -> Path:
     _copy_tree(
         NODE_MODULES / "@mlc-ai" / "web-llm" / "lib", tmp / "web-llm", skip_suffixes=(".map", ".ts")
     )
+    write_prebuilt_config(tmp / "web-llm")
 
     wheels = _download_wheels(tmp / "wheels")
     for wheel in wheels:

@@ -5,6 +5,9 @@
 // Pyodide FFI once per token costs ~130 µs; once per frame it is noise. A flood of chunks is
 // read in slices of a few milliseconds, the page running in between.
 //
+// webllm(): WebLLM's module, imported on the first call instead of with the page: it is 7 MB of
+// JavaScript, and the page starts without it (app/browser/webllm.py).
+//
 // settle(): WebLLM's worker client rejects with a plain string ("TypeError: Failed to fetch"),
 // which Pyodide cannot raise; settle() calls the method in JS and turns any outcome into
 // {ok, value} or {ok, name, message}.
@@ -16,6 +19,20 @@ function describe(error) {
   const text = String(error);
   const match = /^([A-Za-z]*Error):\s*([\s\S]*)$/.exec(text);
   return match ? { name: match[1], message: match[2] } : { name: "Error", message: text };
+}
+
+let webllmModule = null;
+
+export function webllm() {
+  webllmModule ??= import("/runtime/web-llm/index.js").catch((error) => {
+    webllmModule = null; // offline before it was ever cached: the next call tries again
+    throw error;
+  });
+  return webllmModule;
+}
+
+export async function createEngine(...args) {
+  return (await webllm()).CreateWebWorkerMLCEngine(...args);
 }
 
 export function settle(target, method, ...args) {

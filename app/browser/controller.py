@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pyscript import fetch, window
-from pyscript.js_modules import webllm
+from pyscript import window
 
 from app.browser import storage
 from app.browser.dom import by_id, element, on, spawn
 from app.browser.engine import Engine
 from app.browser.engine_lock import EngineLock
 from app.browser.jsbridge import to_py
+from app.browser.model_lists import ModelLists
 from app.browser.model_panel import ModelPanel
 from app.browser.shell import Shell
 from app.engine_errors import EngineError, ErrorKind
@@ -41,8 +41,11 @@ def _pref(key: str) -> str | None:
 class Controller:
     """Owns the engine, its lock and the conversation for this tab."""
 
-    def __init__(self, shell: Shell, report: GpuReport, guidance: str | None) -> None:
+    def __init__(
+        self, shell: Shell, report: GpuReport, guidance: str | None, lists: ModelLists
+    ) -> None:
         self.shell = shell
+        self.lists = lists
         self.t = shell.t
         self.report = report
         self.guidance = guidance
@@ -58,6 +61,7 @@ class Controller:
         self.cache_backend = backend if backend in CACHE_BACKENDS else "cache"
         self.mirror = ""
         self.extra_presets: list[dict[str, Any]] = []
+        self.prebuilt: list[Any] = []  # WebLLM's built-in model list (from ``lists``)
         self.app_config: dict[str, Any] = {"model_list": [], "cacheBackend": self.cache_backend}
         self.engine = Engine(self.app_config, self._on_progress)  # the config comes in start()
         self.lock = EngineLock(self._release_requested)
@@ -67,25 +71,21 @@ class Controller:
     # -- set-up ---------------------------------------------------------------------------
 
     def _build_config(self) -> dict[str, Any]:
-        prebuilt = to_py(webllm.prebuiltAppConfig.model_list) or []
         return build_app_config(
-            prebuilt,
+            self.prebuilt,
             [*CUSTOM_PRESETS, *self.extra_presets],
             mirror=self.mirror,
             cache_backend=self.cache_backend,
             origin=str(window.location.origin),
         )
 
-    async def _load_server_presets(self) -> None:
-        """Custom presets and the mirror from ``/model-presets.json`` (optional, may be offline)."""
-        try:
-            response = await fetch("/model-presets.json")
-            data = await response.json() if response.ok else {}
-        except Exception:  # noqa: BLE001 - offline or no server: the built-in presets remain
-            return
-        self.mirror = str(data.get("mirrorBaseUrl") or "")
-        self.extra_presets = [p for p in data.get("presets") or [] if isinstance(p, dict)]
-        problems = data.get("errors") or []
+    async def _load_model_lists(self) -> None:
+        """WebLLM's models, and the server's presets and mirror (optional, may be offline)."""
+        self.prebuilt = await self.lists.prebuilt
+        server = await self.lists.server
+        self.mirror = server.mirror
+        self.extra_presets = server.presets
+        problems = server.errors
         if problems:
             self.models.warn(
                 "; ".join(
@@ -110,11 +110,9 @@ class Controller:
         """After boot: list models, show whether another tab runs the engine."""
         if self.report.usable:
             self.engine.prepare()
-        await self._load_server_presets()
+        await self._load_model_lists()
         self._use_config()  # built once, with the server's presets and mirror
         self._assess()
-        # Which models are downloaded takes a cache lookup per model: not on the way to "ready".
-        spawn(self._check_cache())
         on(window, "online", lambda _e: self._show_offline_state())
         on(window, "offline", lambda _e: self._show_offline_state())
         if await self._held_elsewhere():
@@ -145,8 +143,10 @@ class Controller:
         self._recommended = recommend(self._choices, self.report, self.device_memory)
         self.models.set_models(self._choices, self._recommended, self._cached)
 
-    async def _check_cache(self) -> None:
-        """Which usable models are downloaded; then the offline notice can say what works."""
+    async def check_cache(self) -> None:
+        """Which usable models are downloaded; then the offline notice can say what works.
+
+        A cache lookup per model, through WebLLM's module: run after "ready", not on its way."""
         ids = [choice.model_id for choice in self._choices if choice.available]
         self._cached = set(await storage.cached_model_ids(self.app_config, ids))
         self.models.set_models(self._choices, self._recommended, self._cached)
@@ -155,7 +155,7 @@ class Controller:
     async def refresh_models(self) -> None:
         """Re-check verdicts and what is cached."""
         self._assess()
-        await self._check_cache()
+        await self.check_cache()
 
     # -- loading --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pyscript import window
 from pyscript.ffi import create_proxy
-from pyscript.js_modules import engine_glue, webllm
+from pyscript.js_modules import engine_glue
 
 from app.browser.jsbridge import js_object, to_py
 from app.engine_errors import EngineError, ErrorKind, classify_error
@@ -105,8 +105,8 @@ class Engine:
         creating = asyncio.ensure_future(
             _await(
                 engine_glue.settle(
-                    webllm,
-                    "CreateWebWorkerMLCEngine",
+                    engine_glue,
+                    "createEngine",  # WebLLM's CreateWebWorkerMLCEngine, module imported first
                     self._worker,
                     model_id,
                     engine_config,

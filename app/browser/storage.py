@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyscript import window
-from pyscript.js_modules import webllm
 
+from app.browser import webllm
 from app.browser.jsbridge import absent, js_object
 
 __all__ = [
@@ -55,11 +55,14 @@ async def persist() -> bool:
 
 async def cached_model_ids(app_config: dict[str, Any], model_ids: list[str]) -> list[str]:
     """Which of ``model_ids`` WebLLM finds in its cache."""
+    if not model_ids:
+        return []
     config = js_object(app_config)
+    module = await webllm.module()
     found = []
     for model_id in model_ids:
         try:
-            if await webllm.hasModelInCache(model_id, config):
+            if await module.hasModelInCache(model_id, config):
                 found.append(model_id)
         except Exception:  # noqa: BLE001, S112 - an unreadable entry counts as not cached
             continue
@@ -90,4 +93,5 @@ async def model_bytes(record: dict[str, Any]) -> int | None:
 
 async def delete_model(app_config: dict[str, Any], model_id: str) -> None:
     """Delete a model's weights, lib and config from WebLLM's cache."""
-    await webllm.deleteModelAllInfoInCache(model_id, js_object(app_config))
+    module = await webllm.module()
+    await module.deleteModelAllInfoInCache(model_id, js_object(app_config))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, Route, expect
@@ -107,7 +109,8 @@ def test_without_a_usable_snapshot_python_starts_from_scratch(
 
 
 def test_python_reads_the_real_webllm_model_list(page: Page, live_server: LiveServer) -> None:
-    """Python imports the real WebLLM module through [js_modules.main] and counts its models."""
+    """The model list Python starts from (written out of WebLLM's module at setup, so the page
+    starts without importing it) is the real module's."""
     page.goto(live_server.url)
     wait_ready(page)
     count = int(page.locator("#status").get_attribute("data-models") or 0)
@@ -198,13 +201,18 @@ def test_app_modules_from_the_snapshot_give_way_to_changed_files(
     """The snapshot holds app modules as they were when it was built; a page served other
     files must run those (here, app/tokens.py with one more line that marks the page)."""
 
-    def serve_tokens(route: Route) -> None:
-        body = route.fetch().text()
-        if changed:
-            body += "\nimport js as _js\n_js.globalThis.__tokensFromFile = True\n"
-        route.fulfill(body=body, content_type="text/x-python")
+    def serve_bundle(route: Route) -> None:
+        served = zipfile.ZipFile(io.BytesIO(route.fetch().body()))
+        body = io.BytesIO()
+        with zipfile.ZipFile(body, "w") as bundle:
+            for name in served.namelist():
+                data = served.read(name)
+                if changed and name == "app/tokens.py":
+                    data += b"\nimport js as _js\n_js.globalThis.__tokensFromFile = True\n"
+                bundle.writestr(name, data)
+        route.fulfill(body=body.getvalue(), content_type="application/zip")
 
-    context.route("**/app/tokens.py", serve_tokens)
+    context.route("**/app.zip", serve_bundle)
     page = context.new_page()
     page.goto(live_server.url)
     wait_ready(page)

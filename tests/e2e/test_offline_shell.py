@@ -130,7 +130,7 @@ def test_new_version_shows_update_notice_and_runs_after_reload(
             "response",
             lambda r: (
                 served_by_network.append(r.url)
-                if not r.from_service_worker and "/app/" in r.url
+                if not r.from_service_worker and "/app.zip" in r.url
                 else None
             ),
         )

@@ -32,7 +32,7 @@ async def test_sw_lists_the_shell_and_never_the_api(tmp_path: Path, database_url
     for needed in (
         "/",
         "/pyscript.toml",
-        "/app/main.py",
+        "/app.zip",
         "/static/style.css",
         "/static/webllm-worker.js",
         "/runtime/pyodide/pyodide.asm.wasm",
@@ -42,7 +42,7 @@ async def test_sw_lists_the_shell_and_never_the_api(tmp_path: Path, database_url
     ):
         assert needed in files
     assert any(f.startswith("/runtime/wheels/") for f in files)
-    assert not any(f.startswith("/api/") for f in files)
+    assert not any(f.startswith(("/api/", "/app/")) for f in files)  # the package is /app.zip
     assert f'const VERSION = "{version}"' in response.text
 
 

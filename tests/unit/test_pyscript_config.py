@@ -11,18 +11,24 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = tomllib.loads((ROOT / "pyscript.toml").read_text())
 
 
-def test_every_app_module_is_mapped_into_pyodide() -> None:
-    on_disk = {
-        f"./{path.relative_to(ROOT).as_posix()}"
-        for path in (ROOT / "app").rglob("*.py")
-        if "__pycache__" not in path.parts
-    }
-    assert set(CONFIG["files"]) == on_disk
-    assert all(src == dst for src, dst in CONFIG["files"].items())
+def test_the_app_package_arrives_as_one_archive_unpacked_in_place() -> None:
+    """No file list kept by hand: the server zips app/ (tests/server/test_app_bundle.py)."""
+    assert CONFIG["files"] == {"./app.zip": "./*"}
+
+
+def test_webllm_is_not_imported_at_start_up() -> None:
+    """7 MB of JS the page starts without (web/engine-glue.js imports it on first use)."""
+    assert not any("web-llm" in url for url in CONFIG["js_modules"]["main"])
+    assert "/runtime/web-llm/index.js" in (ROOT / "web/engine-glue.js").read_text()
 
 
 def test_nothing_is_loaded_from_another_origin() -> None:
-    urls = [CONFIG["interpreter"], *CONFIG.get("packages", []), *CONFIG["js_modules"]["main"]]
+    urls = [
+        CONFIG["interpreter"],
+        *CONFIG.get("packages", []),
+        *CONFIG["files"],
+        *CONFIG["js_modules"]["main"],
+    ]
     assert all(url.startswith("./") for url in urls)
 
 

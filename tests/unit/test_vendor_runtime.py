@@ -35,3 +35,26 @@ def test_lock_gets_the_hashes_of_the_wheels_we_serve(tmp_path: Path) -> None:
     assert packages["micropip"]["sha256"] == hashlib.sha256(b"m").hexdigest()
     assert packages["packaging"]["sha256"] == hashlib.sha256(b"p").hexdigest()
     assert packages["numpy"]["sha256"] == "cc"
+
+
+def test_the_model_list_is_read_out_of_the_module(tmp_path: Path) -> None:
+    """What the page starts from instead of importing WebLLM: the module's own list."""
+    from tools.vendor_runtime import PREBUILT_CONFIG, write_prebuilt_config
+
+    (tmp_path / "index.js").write_text(
+        "export const prebuiltAppConfig = {useIndexedDBCache: false,"
+        ' model_list: [{model_id: "a-MLC", model: "https://x/a"}]};\n'
+    )
+    config = write_prebuilt_config(tmp_path)
+    assert json.loads((tmp_path / PREBUILT_CONFIG).read_text()) == config
+    assert [m["model_id"] for m in config["model_list"]] == ["a-MLC"]
+
+
+def test_a_module_without_a_model_list_fails_the_build(tmp_path: Path) -> None:
+    import pytest
+
+    from tools.vendor_runtime import write_prebuilt_config
+
+    (tmp_path / "index.js").write_text("export const prebuiltAppConfig = {};\n")
+    with pytest.raises(SystemExit, match="no model_list"):
+        write_prebuilt_config(tmp_path)
