@@ -15,6 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from app import artifact_urls
+from app.artifact_urls import is_wasm, lib_url_problem, normalize_github_url
+
 __all__ = [
     "CACHE_BACKENDS",
     "CONTEXT_WINDOW_SIZE",
@@ -81,25 +84,25 @@ class PresetError(ValueError):
     """A preset or URL the app refuses, with a message fit to show the user."""
 
 
-_HF_BLOB = re.compile(r"^(https?://(?:www\.)?huggingface\.co/[^/]+/[^/]+)/blob/([^/]+)/(.+)$")
 _F16 = re.compile(r"(^|[-_])q\d+f16(_\d+)?($|[-_])")
 
 
 def normalize_hf_url(url: str) -> str:
-    """``huggingface.co/<o>/<r>/blob/<rev>/<f>`` (an HTML page) → ``.../resolve/<rev>/<f>``."""
-    url = url.strip()
-    match = _HF_BLOB.match(url)
-    return f"{match.group(1)}/resolve/{match.group(2)}/{match.group(3)}" if match else url
+    """A Hugging Face or GitHub page URL (``blob``, ``raw``, ``tree``) as the URL of its file
+    (:mod:`app.artifact_urls`, the rules ``tools/mlc/validate.py`` checks too)."""
+    return normalize_github_url(artifact_urls.normalize_hf_url(url.strip()))
 
 
 def validate_lib_url(url: str) -> str:
     """Normalise a model lib URL and insist it names a ``.wasm`` file."""
     url = normalize_hf_url(url)
-    path = urlsplit(url).path
-    if not url or not path.lower().endswith(".wasm"):
+    if not is_wasm(url):
         raise PresetError(
             f"The model library must be a WebGPU .wasm file, but this URL is not: {url or '(empty)'}"
         )
+    problem = lib_url_problem(url)
+    if problem:
+        raise PresetError(f"The model library URL cannot be used: {problem}.")
     return url
 
 

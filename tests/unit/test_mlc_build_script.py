@@ -190,7 +190,8 @@ def test_sizes_name_and_mlc_llm_bin_are_configurable(fakes: Fakes) -> None:
         f"{fakes.out}/Other-q4f16_1-ctx8k_cs1000-webgpu.wasm",
     ]
     programs = {argv[0] for argv in plan}
-    assert "cmake" not in programs and "cd" not in programs
+    assert "cmake" not in programs
+    assert "cd" not in programs
     assert not any(argv[:2] == ["export", f"PYTHONPATH={fakes.source}/python"] for argv in plan)
 
 
@@ -438,6 +439,9 @@ def sandbox(fakes: Fakes, tmp_path: Path) -> Sandbox:
     script = repo / "tools" / "mlc" / SCRIPT.name
     shutil.copy2(SCRIPT, script)
     shutil.copy2(SCRIPT.with_name("validate.py"), repo / "tools" / "mlc" / "validate.py")
+    (repo / "app").mkdir()  # validate.py uses the app's URL rules
+    for name in ("__init__.py", "artifact_urls.py"):
+        shutil.copy2(SCRIPT.parents[2] / "app" / name, repo / "app" / name)
     log = fakes.ran
     tools = tmp_path / "tools-ok"
     tools.mkdir()

@@ -6,8 +6,8 @@ checks the cheap things first, the way WebLLM 0.2.86 reads them: ``mlc-chat-conf
 ``.wasm`` library's magic number and URL. It works on a local directory or an HTTP(S) base URL
 (standard library only; shards are checked with HEAD requests, never downloaded).
 
-The URL rules (:func:`normalize_hf_url`, :func:`clean_model_url`, :func:`check_lib_url`) do no
-I/O, so the app's preset validation can reuse them.
+The URL rules are the app's (``app/artifact_urls.py``: no I/O, stdlib only), so what this tool
+accepts is what the page's preset validation accepts.
 
 Usage: ``python tools/mlc/validate.py [MODEL] [--lib LIB] [--context-window-size N] [--json]``.
 Exit status: 0 when no check failed, 1 when one did, 2 for usage errors.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import re
 import sys
 import urllib.error
 import urllib.request
@@ -27,7 +26,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin
+
+# The URL rules are the app's own (app/artifact_urls.py), so the page and this check agree.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from app.artifact_urls import (
+    clean_model_url,
+    is_url,
+    lib_url_problem,
+    normalize_github_url,
+    normalize_hf_url,
+)
 
 __all__ = [
     "CONFIG_FILE",
@@ -69,8 +79,6 @@ DEFAULT_CONTEXT_WINDOW_SIZE = 16384
 DEFAULT_TIMEOUT = 30.0
 HTTP_WORKERS = 8
 MAX_LISTED = 5
-HF_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co"})
-HF_REPO_TYPES = frozenset({"datasets", "spaces"})
 # Tokenizer files WebLLM 0.2.86 can load, in the order it tries them (asyncLoadTokenizer).
 WEBLLM_TOKENIZERS = ("tokenizer.json", "tokenizer.model")
 
@@ -109,65 +117,6 @@ def _fail(name: str, message: str) -> Check:
 # --- URL rules (pure, no I/O) ------------------------------------------------------------
 
 
-def is_url(location: str) -> bool:
-    """True for http(s) URLs; anything else is treated as a local path."""
-    return urlsplit(location).scheme.lower() in ("http", "https")
-
-
-def _hf_parts(url: str) -> tuple[list[str], int] | None:
-    """Path segments of a Hugging Face URL and the index of its blob/raw/resolve segment."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or parts.hostname not in HF_HOSTS:
-        return None
-    segments = parts.path.split("/")[1:]
-    start = 1 if segments and segments[0] in HF_REPO_TYPES else 0
-    kind = start + 2  # <owner>/<repo>/<kind>/<revision>/<path>
-    if len(segments) <= kind + 1:
-        return segments, -1
-    return segments, kind
-
-
-def normalize_hf_url(url: str) -> str:
-    """Rewrite a Hugging Face ``blob``/``raw``/``tree`` URL to the ``resolve`` URL serving it.
-
-    ``blob`` and ``tree`` are HTML pages and ``raw`` serves Git LFS pointers for large files,
-    so none yields the file; every other URL is returned unchanged.
-    """
-    found = _hf_parts(url)
-    if found is None or found[1] < 0:
-        return url
-    segments, kind = found
-    if segments[kind] not in ("blob", "raw", "tree"):
-        return url
-    segments = [*segments[:kind], "resolve", *segments[kind + 1 :]]
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + "/".join(segments)))
-
-
-def normalize_github_url(url: str) -> str:
-    """Rewrite ``github.com/<o>/<r>/blob/<rev>/<path>`` (an HTML page) to raw.githubusercontent."""
-    parts = urlsplit(url)
-    if parts.hostname not in ("github.com", "www.github.com"):
-        return url
-    segments = parts.path.split("/")[1:]
-    if len(segments) < 5 or segments[2] not in ("blob", "raw"):
-        return url
-    path = "/" + "/".join([*segments[:2], *segments[3:]])
-    return urlunsplit(("https", "raw.githubusercontent.com", path, parts.query, ""))
-
-
-def clean_model_url(url: str) -> str:
-    """The base URL WebLLM 0.2.86 fetches a model from (its ``cleanModelUrl``).
-
-    WebLLM appends ``resolve/main/`` to every ``ModelRecord.model`` lacking ``/resolve/<x>/``,
-    whatever the host, which is why mirrors use the Hugging Face layout.
-    """
-    url = url if url.endswith("/") else url + "/"
-    if not re.search(r".+/resolve/.+/", url):
-        url += "resolve/main/"
-    return url
-
-
 def check_model_url(url: str) -> Check:
     """The model base URL must not name a blob/raw/tree page; report what WebLLM fetches."""
     fixed = normalize_hf_url(url)
@@ -176,28 +125,12 @@ def check_model_url(url: str) -> Check:
     return _pass("model-url", f"WebLLM fetches files from {clean_model_url(url)}")
 
 
-def _url_path(location: str) -> str:
-    return urlsplit(location).path if is_url(location) else location
-
-
 def check_lib_url(url: str) -> Check:
-    """Rules for a ``model_lib`` URL or path: a ``.wasm`` file, fetched from a file URL."""
-    if not _url_path(url).endswith(".wasm"):
-        return _fail("lib-url", f"{url} does not end in .wasm; model_lib must be a .wasm file")
-    if not is_url(url):
-        return _pass("lib-url", f"{url} is a .wasm path")
-    for normalize, site in ((normalize_hf_url, "Hugging Face"), (normalize_github_url, "GitHub")):
-        fixed = normalize(url)
-        if fixed != url:
-            return _fail("lib-url", f"{url} is a {site} page, not the file; use {fixed}")
-    found = _hf_parts(url)
-    if found is not None and (found[1] < 0 or found[0][found[1]] != "resolve"):
-        return _fail(
-            "lib-url",
-            f"{url} is not a Hugging Face file URL; use "
-            "https://huggingface.co/<owner>/<repo>/resolve/main/<file>.wasm",
-        )
-    return _pass("lib-url", f"{url} is a .wasm URL")
+    """Rules for a ``model_lib`` URL or path (:func:`app.artifact_urls.lib_url_problem`)."""
+    problem = lib_url_problem(url)
+    if problem:
+        return _fail("lib-url", f"{problem}; model_lib must be a .wasm file URL")
+    return _pass("lib-url", f"{url} is a .wasm {'URL' if is_url(url) else 'path'}")
 
 
 # --- Artifact sources ----------------------------------------------------------------------
@@ -216,7 +149,7 @@ class Source(Protocol):
 
     def size(self, name: str) -> int | None: ...
 
-    def sizes(self, names: Sequence[str]) -> list[int | None | SourceError]: ...
+    def sizes(self, names: Sequence[str]) -> list[int | SourceError | None]: ...
 
 
 class LocalSource:
@@ -240,7 +173,7 @@ class LocalSource:
             raise SourceError(f"{self.where(name)} is missing")
         return path.stat().st_size
 
-    def sizes(self, names: Sequence[str]) -> list[int | None | SourceError]:
+    def sizes(self, names: Sequence[str]) -> list[int | SourceError | None]:
         return [_capture(self.size, name) for name in names]
 
 
@@ -308,12 +241,12 @@ class HttpSource:
     def size(self, name: str) -> int | None:
         return http_size(self.where(name), self.timeout)
 
-    def sizes(self, names: Sequence[str]) -> list[int | None | SourceError]:
+    def sizes(self, names: Sequence[str]) -> list[int | SourceError | None]:
         with ThreadPoolExecutor(max_workers=HTTP_WORKERS) as pool:
             return list(pool.map(lambda name: _capture(self.size, name), names))
 
 
-def _capture(fn: Callable[[str], int | None], name: str) -> int | None | SourceError:
+def _capture(fn: Callable[[str], int | None], name: str) -> int | SourceError | None:
     try:
         return fn(name)
     except SourceError as exc:
@@ -422,7 +355,7 @@ def _safe_relative(path: str) -> bool:
 
 
 def _shard_problems(
-    shards: Sequence[tuple[str, int]], sizes: Sequence[int | None | SourceError]
+    shards: Sequence[tuple[str, int]], sizes: Sequence[int | SourceError | None]
 ) -> tuple[list[str], list[str]]:
     failures: list[str] = []
     unknown: list[str] = []
