@@ -30,21 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ShellManifest", "offline_routes"]
 
-#: Files under web/ that the shell needs (the page itself is cached as "/").
-_WEB_FILES = (
-    "style.css",
-    "icon.svg",
-    "icon-192.png",
-    "icon-512.png",
-    "main.py",
-    "pyodide-boot.mjs",
-    "pyodide-restore.mjs",
-    "engine-glue.js",
-    "http-glue.js",
-    "idb.js",
-    "webllm-worker.js",
-    "manifest.webmanifest",
-)
+#: Files under web/ that are not served as /static/ files of the shell: the page (cached as
+#: "/"), the worker itself, and the default presets file (served as /model-presets.json).
+_NOT_STATIC = frozenset({"index.html", "sw.js", "presets.json"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +57,11 @@ class ShellManifest:
             ("/", s.web_dir / "index.html"),
             ("/pyscript.toml", s.web_dir.parent / "pyscript.toml"),
         ]
-        files += [(f"/static/{name}", s.web_dir / name) for name in _WEB_FILES]
+        files += [
+            (f"/static/{path.name}", path)
+            for path in sorted(s.web_dir.iterdir())
+            if path.is_file() and path.name not in _NOT_STATIC and not path.name.startswith(".")
+        ]
         files += [
             (f"/runtime/{path.relative_to(s.runtime_dir).as_posix()}", path)
             for path in sorted(s.runtime_dir.rglob("*"))

@@ -10,16 +10,9 @@
 //
 // settle(): WebLLM's worker client rejects with a plain string ("TypeError: Failed to fetch"),
 // which Pyodide cannot raise; settle() calls the method in JS and turns any outcome into
-// {ok, value} or {ok, name, message}.
+// {ok, value} or {ok, name, message} (web/outcome.js).
 
-function describe(error) {
-  if (error && typeof error === "object" && "message" in error) {
-    return { name: String(error.name || "Error"), message: String(error.message) };
-  }
-  const text = String(error);
-  const match = /^([A-Za-z]*Error):\s*([\s\S]*)$/.exec(text);
-  return match ? { name: match[1], message: match[2] } : { name: "Error", message: text };
-}
+import { describe, settle as outcome } from "./outcome.js";
 
 let webllmModule = null;
 
@@ -38,12 +31,7 @@ export async function createEngine(...args) {
 export function settle(target, method, ...args) {
   // Called as settle(obj, "name", ...args) so the promise never reaches Python: Pyodide wraps a
   // returned promise at once and cannot raise a rejection whose reason is not an Error.
-  return Promise.resolve()
-    .then(() => target[method](...args))
-    .then(
-      (value) => ({ ok: true, value }),
-      (error) => ({ ok: false, ...describe(error) }),
-    );
+  return outcome(() => target[method](...args));
 }
 
 const SLICE_MS = 8;

@@ -5,6 +5,8 @@
 // message} when no answer came (offline, reset, timeout: name "TimeoutError"). Python cannot
 // raise a rejection whose reason is not an Error, so none reaches it.
 
+import { failure } from "./outcome.js";
+
 export async function request(method, url, body, headers, timeoutMs) {
   const controller = new AbortController();
   let timedOut = false;
@@ -31,9 +33,7 @@ export async function request(method, url, body, headers, timeoutMs) {
     if (timedOut) {
       return { ok: false, name: "TimeoutError", message: `No answer within ${timeoutMs} ms.` };
     }
-    const name = error && error.name ? String(error.name) : "Error";
-    const message = error && error.message ? String(error.message) : String(error);
-    return { ok: false, name, message };
+    return failure(error);
   } finally {
     clearTimeout(timer);
   }

@@ -9,14 +9,8 @@
 // the connection closes so that tab can upgrade; the next call here reopens it, and fails with a
 // VersionError if this tab's code is the older one (the page should ask for a reload).
 
-function describe(error) {
-  if (error && typeof error === "object" && "message" in error) {
-    return { name: String(error.name || "Error"), message: String(error.message) };
-  }
-  return { name: "Error", message: String(error) };
-}
+import { failure as fail } from "./outcome.js";
 
-const fail = (error) => ({ ok: false, ...describe(error) });
 const BLOCKED_MS = 5000;
 
 function connect(name, version, schema) {

@@ -56,3 +56,15 @@ def test_version_follows_content(tmp_path: Path) -> None:
     second = manifest.snapshot().version
     assert second != first
     assert f'"{second}"' in manifest.worker_script()
+
+
+def test_every_shell_file_is_precached_without_a_list_to_keep(tmp_path: Path) -> None:
+    """A file added to web/ (a new JS module, say) is in the worker's list at once."""
+    web = tmp_path / "web"
+    shutil.copytree(ROOT / "web", web)
+    (web / "new-glue.js").write_text("export const x = 1;\n")
+    urls = ShellManifest(Settings(web_dir=web, data_dir=tmp_path)).snapshot().urls
+    assert "/static/new-glue.js" in urls
+    assert "/static/outcome.js" in urls
+    assert not any(u.endswith(("/sw.js", "/index.html", "/presets.json")) for u in urls)
+    assert "/" in urls
