@@ -73,13 +73,13 @@ $(MLC_TC)/mlc-llm/.stamp: $(MLC_TC)/venv/.stamp tools/mlc/toolchain.py tools/mlc
 mlc-toolchain: $(MLC_TC)/tvm/.stamp $(MLC_TC)/mlc-llm/.stamp
 
 ## The tiny real model the tests run in WebLLM (a mirror folder in Hugging Face layout).
-build/tiny-model/.stamp: $(MLC_TC)/tvm/.stamp $(MLC_TC)/mlc-llm/.stamp tools/mlc/tiny_model.py tools/mlc/build-webgpu-wasm.sh tools/mlc/validate.py
+build/tiny-model/.stamp: $(MLC_TC)/tvm/.stamp $(MLC_TC)/mlc-llm/.stamp tools/mlc/tiny_model.py tools/mlc/build-webgpu-wasm.sh tools/mlc/validate.py app/artifact_urls.py
 	$(MLC_PY) tools/mlc/tiny_model.py build/tiny-model
 	@touch $@
 
 tiny-model: build/tiny-model/.stamp
 
-test: deps chromium tiny-model
+test: deps chromium tiny-model lint
 	$(PY) -m pytest
 
 bench: deps chromium tiny-model
@@ -93,6 +93,7 @@ bench: deps chromium tiny-model
 lint: deps
 	$(VENV)/bin/ruff check app server tools tests
 	$(VENV)/bin/ruff format --check app server tools tests
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache

@@ -41,7 +41,7 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-def read_status(status: int | None, body: Any) -> AccountUser | None | Unknown:
+def read_status(status: int | None, body: Any) -> AccountUser | Unknown | None:
     """What ``GET /api/v1/auth/status`` answered: a user, ``None`` (nobody), or
     :data:`UNKNOWN` for anything but a well-formed ``200`` (no answer, 5xx, 429...), which
     must never be taken for "logged out"."""
@@ -54,4 +54,4 @@ def read_status(status: int | None, body: Any) -> AccountUser | None | Unknown:
 
 def status_retry_delay(attempt: int, *, first_s: float = 1.0, max_s: float = 60.0) -> float:
     """Seconds before asking again after ``attempt`` failed asks (0-based): doubling, capped."""
-    return min(max_s, first_s * 2 ** max(0, attempt))
+    return min(max_s, first_s * 2.0 ** max(0, attempt))

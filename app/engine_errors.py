@@ -8,12 +8,12 @@ Only the name, the message and whether the browser is online are needed to tell 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["EngineError", "ErrorKind", "classify_error"]
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """What went wrong, from the user's point of view."""
 
     NO_WEBGPU = "no_webgpu"
@@ -80,8 +80,7 @@ def classify_error(name: str, message: str, *, online: bool = True) -> EngineErr
     elif (
         name == "MissingModelWasmError"
         or "webassembly" in lowered
-        or "wasm" in lowered
-        and "magic" in lowered
+        or ("wasm" in lowered and "magic" in lowered)
     ):
         kind = ErrorKind.BAD_MODEL_LIB
     elif any(hint in lowered for hint in _FETCH_HINTS) or name == "NetworkError":

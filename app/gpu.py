@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["GpuReport", "GpuState", "Platform", "detect_platform", "guidance_key"]
 
 
-class GpuState(str, Enum):
+class GpuState(StrEnum):
     """How far WebGPU got on this browser."""
 
     NO_API = "no-api"
@@ -24,7 +24,7 @@ class GpuState(str, Enum):
     """An adapter is available; models can run."""
 
 
-class Platform(str, Enum):
+class Platform(StrEnum):
     """Which guidance fits the browser, from the user agent."""
 
     IOS_SAFARI = "ios-safari"

@@ -17,7 +17,9 @@ __all__ = ["MAX_DEPTH", "TooDeep", "deeper_than", "loads", "nested_too_deep"]
 MAX_DEPTH = 64
 """The deepest nesting accepted: far beyond any card, export or record the app writes."""
 
-_STRUCTURE = re.compile(r'["\\\[\]{}]')
+#: A JSON string (or an unterminated one, to the end): its brackets do not nest.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class TooDeep(ValueError):
@@ -33,25 +35,12 @@ def nested_too_deep(text: str, max_depth: int = MAX_DEPTH) -> bool:
     if text.count("[") + text.count("{") <= max_depth:
         return False
     depth = 0
-    in_string = False
-    escaped_at = -1
-    for match in _STRUCTURE.finditer(text):
-        at = match.start()
-        if at == escaped_at:
-            continue
-        char = match.group()
-        if in_string:
-            if char == "\\":
-                escaped_at = at + 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for char in _BRACKET.findall(_STRING.sub("", text)):
+        if char in "[{":
             depth += 1
             if depth > max_depth:
                 return True
-        elif char in "]}":
+        else:
             depth -= 1
     return False
 

@@ -48,7 +48,7 @@ def _link_open(
     else:
         token.attrSet("rel", "noopener noreferrer nofollow")
         token.attrSet("target", "_blank")
-    return self.renderToken(tokens, idx, options, env)
+    return str(self.renderToken(tokens, idx, options, env))
 
 
 _PLAIN_RUN = re.compile("[^" + re.escape("".join(sorted(_TerminatorChars))) + "]+")
@@ -78,4 +78,4 @@ _MD = _build()
 
 def render_markdown(text: str) -> str:
     """HTML for ``text`` that is safe to assign to ``innerHTML``."""
-    return _MD.render(text)
+    return str(_MD.render(text))

@@ -302,6 +302,50 @@ def _keep_start(text: str, limit: int, count: Callable[[str], int]) -> str:
     return text[:low] + " […]" if low else ""
 
 
+_Turn = tuple[int, str, str]  # (position in history, role, content)
+
+
+def _turns(history: Sequence[Message], *, char: str, user: str) -> tuple[list[_Turn], int]:
+    """The turns to send (macros filled, reasoning stripped, empty ones left out but the last)
+    and the history position of the first message that is not a system one."""
+    said = [
+        (position, message) for position, message in enumerate(history) if message.role != "system"
+    ]
+    if not said or said[-1][1].role != "user":
+        raise PromptError("the last message must be the user's")
+    turns: list[_Turn] = []
+    for position, message in said:
+        content = message.content
+        if message.role == "assistant":
+            content = strip_reasoning(content)
+        if content.strip() or position == said[-1][0]:
+            turns.append((position, message.role, substitute_macros(content, char=char, user=user)))
+    return turns, said[0][0]
+
+
+def _fit_history(
+    earlier: list[_Turn], opening: int, room: int, cost: Callable[[str], int]
+) -> tuple[list[_Turn], int]:
+    """The earlier turns that fit in ``room``: the opening greeting while it fits (it sets the
+    scene), then the newest ones; and the room left."""
+    kept: list[_Turn] = []
+    if earlier and earlier[0][0] == opening and earlier[0][1] == "assistant":
+        first_cost = cost(earlier[0][2])
+        if first_cost <= room:
+            kept.append(earlier[0])
+            room -= first_cost
+            earlier = earlier[1:]
+    newest: list[_Turn] = []
+    for turn in reversed(earlier):
+        turn_cost = cost(turn[2])
+        if turn_cost > room:
+            break
+        newest.append(turn)
+        room -= turn_cost
+    kept.extend(reversed(newest))
+    return kept, room
+
+
 def build_prompt(
     character: Character,
     history: Sequence[Message],
@@ -314,21 +358,7 @@ def build_prompt(
     count_tokens: Callable[[str], int] = estimate_tokens,
 ) -> PromptResult:
     """The messages for the character's next reply to ``history`` (which ends with the user's)."""
-    char = character.name
-    said = [
-        (position, message) for position, message in enumerate(history) if message.role != "system"
-    ]
-    if not said or said[-1][1].role != "user":
-        raise PromptError("the last message must be the user's")
-    turns: list[tuple[int, str, str]] = []  # (position in history, role, content)
-    for position, message in said:
-        content = message.content
-        if message.role == "assistant":
-            content = strip_reasoning(content)
-        if content.strip() or position == said[-1][0]:
-            turns.append(
-                (position, message.role, substitute_macros(content, char=char, user=user_name))
-            )
+    turns, opening = _turns(history, char=character.name, user=user_name)
 
     budget = context_window - max_reply_tokens - SAFETY_MARGIN
     if budget < 4 * MESSAGE_OVERHEAD:
@@ -370,24 +400,7 @@ def build_prompt(
         last = _keep_end(last, budget - system_cost - MESSAGE_OVERHEAD, count_tokens)
         last_cost, last_truncated = cost(last), True
 
-    room = budget - system_cost - last_cost
-    earlier = turns[:-1]
-    kept: list[tuple[int, str, str]] = []
-    first = earlier[0] if earlier else None
-    if first is not None and first[0] == said[0][0] and first[1] == "assistant":
-        first_cost = cost(first[2])
-        if first_cost <= room:  # the opening greeting sets the scene: keep it while it fits
-            kept.append(first)
-            room -= first_cost
-            earlier = earlier[1:]
-    newest: list[tuple[int, str, str]] = []
-    for turn in reversed(earlier):
-        turn_cost = cost(turn[2])
-        if turn_cost > room:
-            break
-        newest.append(turn)
-        room -= turn_cost
-    kept.extend(reversed(newest))
+    kept, room = _fit_history(turns[:-1], opening, budget - system_cost - last_cost, cost)
 
     messages = [{"role": "system", "content": system}] if system else []
     messages += [{"role": role, "content": content} for _, role, content in kept]

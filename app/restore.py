@@ -26,7 +26,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -153,9 +153,9 @@ def _js_time(value: object) -> str:
     except ValueError:
         return value
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         return value
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -360,6 +360,51 @@ def _new_session(remote: _Session) -> ChatSession:
     )
 
 
+def _read_sessions(items: Iterable[Mapping[str, Any]]) -> tuple[list[_Session], int]:
+    """The readable sessions, one per client id, oldest first; and how many were not."""
+    remotes: dict[str, _Session] = {}
+    skipped = 0
+    for item in items:
+        remote = _read_session(item)
+        if remote is None:
+            skipped += 1
+        elif remote.client_session_id not in remotes:
+            remotes[remote.client_session_id] = remote
+    ordered = sorted(remotes.values(), key=lambda r: (r.created_at, r.client_session_id))
+    return ordered, skipped
+
+
+def _read_groups(
+    items: Iterable[Mapping[str, Any]],
+) -> tuple[dict[tuple[int, str], list[_Row]], int]:
+    """A session's readable rows by ``(seq, role)``; and how many were not readable."""
+    groups: dict[tuple[int, str], list[_Row]] = defaultdict(list)
+    skipped = 0
+    for item in items:
+        row = _read_row(item)
+        if row is None:
+            skipped += 1
+        else:
+            groups[(row.seq, row.role)].append(row)
+    return groups, skipped
+
+
+def _grown(candidates: list[Message], rows: list[_Row]) -> tuple[Message, Message] | None:
+    """The local message that gains the rows' versions it lacks, and it grown; None: no gain."""
+    held = {text for message in candidates for text in message.swipes}
+    held |= {row.content for row in rows if any(_logged_by(row, message) for message in candidates)}
+    missing = [row for row in _distinct(rows) if row.content not in held]
+    if not missing:
+        return None
+    target = _target(candidates, rows)
+    grown = replace(
+        target,
+        swipes=[*target.swipes, *(row.content for row in missing)],
+        reasoning=[*target.reasoning, *([""] * len(missing))],
+    )
+    return target, grown
+
+
 def merge_remote(
     local_characters: Iterable[Character],
     local_sessions: Iterable[ChatSession],
@@ -382,17 +427,7 @@ def merge_remote(
     plan_characters: list[Character] = []
     plan_sessions: list[ChatSession] = []
     plan_messages: list[Message] = []
-    skipped = 0
-
-    remotes: dict[str, _Session] = {}
-    for item in remote_sessions:
-        remote = _read_session(item)
-        if remote is None:
-            skipped += 1
-        elif remote.client_session_id not in remotes:
-            remotes[remote.client_session_id] = remote
-    ordered = sorted(remotes.values(), key=lambda r: (r.created_at, r.client_session_id))
-
+    ordered, skipped = _read_sessions(remote_sessions)
     for remote in ordered:
         session_id = remote.client_session_id
         if remote.character_id not in characters:
@@ -405,14 +440,8 @@ def merge_remote(
         items = remote_messages_by_session.get(remote.id)
         if items is None:
             items = remote_messages_by_session.get(session_id, ())
-        groups: dict[tuple[int, str], list[_Row]] = defaultdict(list)
-        for item in items:
-            row = _read_row(item)
-            if row is None:
-                skipped += 1
-            else:
-                groups[(row.seq, row.role)].append(row)
-
+        groups, unreadable = _read_groups(items)
+        skipped += unreadable
         local = messages_by_session[session_id]
         for (seq, role), group in sorted(groups.items()):
             rows = _ordered(group)
@@ -422,21 +451,10 @@ def merge_remote(
                 local.append(made)
                 plan_messages.append(made)
                 continue
-            held = {text for message in candidates for text in message.swipes}
-            held |= {
-                row.content
-                for row in rows
-                if any(_logged_by(row, message) for message in candidates)
-            }
-            missing = [row for row in _distinct(rows) if row.content not in held]
-            if not missing:
+            found = _grown(candidates, rows)
+            if found is None:
                 continue
-            target = _target(candidates, rows)
-            grown = replace(
-                target,
-                swipes=[*target.swipes, *(row.content for row in missing)],
-                reasoning=[*target.reasoning, *([""] * len(missing))],
-            )
+            target, grown = found
             local[local.index(target)] = grown
             plan_messages = [m for m in plan_messages if m.id != grown.id] + [grown]
 
@@ -514,6 +532,21 @@ async def _remote_messages(send: Send, session_id: str) -> list[Mapping[str, Any
     raise _Stop("The server listed too many pages of messages.")
 
 
+async def _write_plan(repo: ChatRepository, plan: RestorePlan) -> ChatSession | None:
+    """Write one session's plan (the session with its messages in one transaction); the
+    session it created, if any, now the current account's."""
+    for character in plan.characters:
+        await repo.save_character(character)
+    session = plan.sessions[0] if plan.sessions else None
+    if session is not None:  # restored into the account it was pulled from
+        session = replace(session, owner=repo.owner.account)
+    if plan.messages:
+        await repo.save_messages(plan.messages, session=session)
+    elif session is not None:
+        await repo.save_session(session)
+    return session
+
+
 async def pull_history(repo: ChatRepository, send: Send) -> RestoreSummary:
     """Page through the account's sessions and messages, merge, write; never raises.
 
@@ -543,20 +576,12 @@ async def pull_history(repo: ChatRepository, send: Send) -> RestoreSummary:
             plan = merge_remote(
                 characters, local_sessions.values(), messages, [item], {remote.id: rows}
             )
-            for character in plan.characters:
-                await repo.save_character(character)
-                characters.append(character)
-                counts["characters"] += 1
-            session = plan.sessions[0] if plan.sessions else None
-            if session is not None:  # restored into the account it was pulled from
-                session = replace(session, owner=repo.owner.account)
-            if plan.messages:
-                await repo.save_messages(plan.messages, session=session)
-            elif session is not None:
-                await repo.save_session(session)
+            session = await _write_plan(repo, plan)
+            characters += plan.characters
             if session is not None:
                 local_sessions[session.id] = session
-                counts["sessions"] += 1
+            counts["characters"] += len(plan.characters)
+            counts["sessions"] += int(session is not None)
             counts["messages"] += len(plan.messages)
             counts["skipped"] += plan.skipped
     except _Stop as stop:

@@ -85,24 +85,7 @@ class ThinkParser:
         answer: list[str] = []
         pos = 0
         while pos < len(text):
-            if self._in_reasoning:
-                tags: tuple[str, ...] = (CLOSE_TAG,)
-                end = text.find(CLOSE_TAG, pos)
-                found = CLOSE_TAG if end >= 0 else ""
-            elif self._answer_started:
-                tags = (CLOSE_TAG,)
-                end = text.find(CLOSE_TAG, pos)
-                found = CLOSE_TAG if end >= 0 else ""
-            else:
-                tags = (OPEN_TAG, CLOSE_TAG)
-                open_at = text.find(OPEN_TAG, pos)
-                if open_at > pos and text[pos:open_at].strip(_WHITESPACE):
-                    open_at = -1  # the answer begins before it: a literal "<think>"
-                close_at = text.find(CLOSE_TAG, pos)
-                if open_at >= 0 and (close_at < 0 or open_at < close_at):
-                    end, found = open_at, OPEN_TAG
-                else:
-                    end, found = close_at, (CLOSE_TAG if close_at >= 0 else "")
+            tags, end, found = self._next_tag(text, pos)
             if not found:
                 chunk = text[pos:]
                 hold = _partial_tag_suffix(chunk, tags)
@@ -121,6 +104,19 @@ class ThinkParser:
                 self._reasoning_ws = ""  # trailing whitespace of the reasoning is dropped
             # else: a stray closing tag in the answer is dropped
         return self._record(reasoning, answer)
+
+    def _next_tag(self, text: str, pos: int) -> tuple[tuple[str, ...], int, str]:
+        """The tags that can come next, and where the first of them is (``found`` empty: none)."""
+        if self._in_reasoning or self._answer_started:
+            end = text.find(CLOSE_TAG, pos)
+            return (CLOSE_TAG,), end, CLOSE_TAG if end >= 0 else ""
+        open_at = text.find(OPEN_TAG, pos)
+        if open_at > pos and text[pos:open_at].strip(_WHITESPACE):
+            open_at = -1  # the answer begins before it: a literal "<think>"
+        close_at = text.find(CLOSE_TAG, pos)
+        if open_at >= 0 and (close_at < 0 or open_at < close_at):
+            return (OPEN_TAG, CLOSE_TAG), open_at, OPEN_TAG
+        return (OPEN_TAG, CLOSE_TAG), close_at, CLOSE_TAG if close_at >= 0 else ""
 
     def finish(self) -> ThinkDelta:
         """Flush what was held back; a partial tag that never completed is ordinary text."""

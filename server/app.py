@@ -41,12 +41,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         """Open the PostgreSQL pool for the app's lifetime (SQLite has none)."""
         app.state.db_engine = engine
         if engine.engine_type == "postgres":
-            await engine.start_connection_pool()
+            await engine.start_connection_pool()  # type: ignore[no-untyped-call]  # Piccolo's own
         try:
             yield
         finally:
             if engine.engine_type == "postgres":
-                await engine.close_connection_pool()
+                await engine.close_connection_pool()  # type: ignore[no-untyped-call]
 
     async def prune_sessions(app: Litestar) -> None:
         """Forget sessions that expired while the server was down."""

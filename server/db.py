@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from piccolo.engine.postgres import PostgresEngine
@@ -20,7 +20,7 @@ def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme in {"postgres", "postgresql"}
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str) -> Engine[Any]:
     """A Piccolo engine for ``url``; SQLite files get their folder created."""
     scheme = urlsplit(url).scheme
     if is_postgres(url):
@@ -33,7 +33,7 @@ def engine_from_url(url: str) -> Engine:
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
-def bind_tables(engine: Engine) -> None:
+def bind_tables(engine: Engine[Any]) -> None:
     """Point every registered table at ``engine`` (the app's, not piccolo_conf's import-time one)."""
     from piccolo.conf.apps import Finder
 

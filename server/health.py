@@ -25,7 +25,7 @@ class HealthController(Controller):
     """``GET /healthz`` for load balancers and the test harness."""
 
     path = "/healthz"
-    tags = ["health"]
+    tags = ("health",)
 
     @get(operation_id="health", cache=False)
     async def health(self, state: State) -> Response[Health]:

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOGIN_THROTTLE",
-    "AttemptCounter",
     "MAX_BODY_BYTES",
     "SKIP_RATE_LIMIT",
+    "AttemptCounter",
     "LoginThrottle",
     "RateLimit",
     "api_rate_limit",

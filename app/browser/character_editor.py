@@ -42,7 +42,8 @@ def avatar_data_url(data: bytes) -> str | None:
 
 def split_greetings(text: str) -> list[str]:
     """Alternate greetings typed one per block, blocks separated by a ``---`` line."""
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines():
         if line.strip() == "---":
             blocks.append("\n".join(current).strip())
@@ -121,7 +122,7 @@ class CharacterEditor:
         if submitter is not None and str(submitter.value) == "cancel":
             self.dialog.close()
             return
-        values = {
+        values: dict[str, Any] = {
             name: str(self.form.elements.namedItem(name).value).strip() for name in _TEXT_FIELDS
         }
         if not values["name"]:

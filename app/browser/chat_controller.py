@@ -470,7 +470,8 @@ class ChatController:
         await self._generate(regenerate=True)
 
     async def _generate(self, *, regenerate: bool) -> None:
-        assert self.character is not None and self.session is not None
+        assert self.character is not None
+        assert self.session is not None
         history, target = history_for_reply(self.messages, regenerate=regenerate)
         model_id = self.app.engine.model_id or ""
         settings = self.settings.merged(

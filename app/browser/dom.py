@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pyscript import document
@@ -21,7 +21,7 @@ def by_id(element_id: str) -> Any:
     return document.getElementById(element_id)
 
 
-def spawn(coro: Any) -> asyncio.Task[Any]:
+def spawn(coro: Awaitable[Any]) -> asyncio.Task[Any]:
     """Run a coroutine in the background, keeping a reference so it is not collected."""
     task = asyncio.ensure_future(coro)
     _TASKS.add(task)

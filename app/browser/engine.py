@@ -21,7 +21,7 @@ from app.engine_errors import EngineError, ErrorKind, classify_error
 from app.presets import chat_options
 from app.progress import LoadProgress, ProgressTracker, parse_progress
 
-__all__ = ["Engine", "StreamBatch", "WORKER_URL"]
+__all__ = ["WORKER_URL", "Engine", "StreamBatch"]
 
 WORKER_URL = "/static/webllm-worker.js"
 

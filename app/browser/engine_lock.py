@@ -17,6 +17,7 @@ from typing import Any
 from pyscript import window
 from pyscript.ffi import create_proxy
 
+from app.browser.dom import spawn
 from app.browser.jsbridge import absent, js_object, to_py
 
 __all__ = ["EngineLock"]
@@ -52,7 +53,7 @@ class EngineLock:
         if not isinstance(message, dict):
             return
         if message.get("type") == "release" and self.held:
-            asyncio.ensure_future(self._give_up(str(message.get("by") or "")))
+            spawn(self._give_up(str(message.get("by") or "")))
         elif message.get("type") == "released" and message.get("to") == self.tab_id:
             if self._handed_over is not None and not self._handed_over.done():
                 self._handed_over.set_result(None)
@@ -131,7 +132,7 @@ class EngineLock:
         """Ask whichever tab holds the lock to hand it to this tab; take it when it answers."""
         handed_over: asyncio.Future[None] = asyncio.get_event_loop().create_future()
         self._handed_over = handed_over
-        asyncio.ensure_future(self._take_when_handed_over(handed_over))
+        spawn(self._take_when_handed_over(handed_over))
         self._channel.postMessage(js_object({"type": "release", "by": self.tab_id}))
 
     async def _take_when_handed_over(self, handed_over: asyncio.Future[None]) -> None:

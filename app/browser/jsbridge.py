@@ -8,7 +8,7 @@ then fails every later read of the record. JSON text can only become plain Pytho
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyodide.ffi import JsException, JsProxy, jsnull
 from pyscript import window
@@ -16,6 +16,9 @@ from pyscript.ffi import to_js as _to_js
 
 from app import jsontext
 from app.storage.database import UNREADABLE_KEY
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = ["absent", "js_object", "to_py", "to_py_list"]
 
@@ -69,6 +72,9 @@ def to_py_list(value: Any) -> list[Any]:
     return items
 
 
-def absent(value: Any) -> bool:
-    """JS ``undefined`` arrives as None, ``null`` as Pyodide's ``jsnull``."""
+def absent(value: Any) -> TypeIs[None]:
+    """JS ``undefined`` arrives as None, ``null`` as Pyodide's ``jsnull``.
+
+    Typed as a check for None so a type checker knows the value is there when it is not
+    absent (``jsnull`` is not None, but nothing is done with an absent value)."""
     return value is None or value is jsnull

@@ -66,13 +66,23 @@ def render_message(
     bar = element("div", classes=("msg-actions",))
     if message.swipe_count > 1:
         nav = element("span", classes=("swipes",))
-        nav.appendChild(_button("‹", "prev", aria_label=t("chat.previous")))
+        nav.appendChild(
+            _button(
+                "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
+                "prev",
+                aria_label=t("chat.previous"),
+            )
+        )
         nav.appendChild(
             element(
                 "span", f"{message.swipe_index + 1}/{message.swipe_count}", classes=("swipe-count",)
             )
         )
-        nav.appendChild(_button("›", "next", aria_label=t("chat.next")))
+        nav.appendChild(
+            _button(
+                "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}", "next", aria_label=t("chat.next")
+            )
+        )
         bar.appendChild(nav)
     if not busy:
         if message.role == "assistant" and is_last:

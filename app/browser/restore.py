@@ -29,6 +29,6 @@ async def restore_history(repo: ChatRepository) -> RestoreSummary:
     """
     try:
         return await pull_history(repo, api_json)
-    except Exception as exc:  # the caller is a UI handler: report, never raise
+    except Exception as exc:  # noqa: BLE001 - the caller is a UI handler: report, never raise
         window.console.warn(f"history restore failed: {exc!r}")
         return RestoreSummary(error=f"Restoring the history failed ({exc}).")

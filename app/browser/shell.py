@@ -85,7 +85,7 @@ class Shell:
             if not lines or window.sessionStorage.getItem("gpu-notice-dismissed"):
                 panel.setAttribute("hidden", "")
                 return
-            close = web.button("×", classes=["dismiss"], type="button")
+            close = web.button("\N{MULTIPLICATION SIGN}", classes=["dismiss"], type="button")
             close.setAttribute("aria-label", self.t("app.close"))
             on(close, "click", lambda _e: self._dismiss_gpu_notice())
             panel.append(close)

@@ -115,7 +115,7 @@ class Sidebar:
             )
             delete = element(
                 "button",
-                "×",
+                "\N{MULTIPLICATION SIGN}",
                 classes=("icon-button", "tiny", "delete"),
                 type="button",
                 data_action="delete",

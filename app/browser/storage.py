@@ -64,7 +64,7 @@ async def cached_model_ids(app_config: dict[str, Any], model_ids: list[str]) -> 
         try:
             if await module.hasModelInCache(model_id, config):
                 found.append(model_id)
-        except Exception:  # noqa: BLE001, S112 - an unreadable entry counts as not cached
+        except Exception:  # noqa: BLE001 - an unreadable entry counts as not cached
             continue
     return found
 

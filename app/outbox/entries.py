@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Self
 
 __all__ = [
@@ -44,7 +44,7 @@ def message_key(client_session_id: str, client_message_id: str) -> str:
     return f"message:{client_session_id}:{client_message_id}"
 
 
-class EntryState(str, Enum):
+class EntryState(StrEnum):
     """Whether the worker still sends an entry."""
 
     PENDING = "pending"

@@ -30,9 +30,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -44,11 +44,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAD_RESPONSE",
+    "NETWORK_ERROR",
+    "SESSION_MISSING",
     "Backoff",
     "Decision",
-    "NETWORK_ERROR",
     "Outcome",
-    "SESSION_MISSING",
     "bad_response",
     "batch_outcomes",
     "classify",
@@ -82,7 +82,7 @@ _DEFAULT_CODES = {
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     """What to do with the entries a request carried."""
 
     SUCCESS = "success"
@@ -139,7 +139,7 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000": the RFC says HTTP-dates are GMT
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OutboxState", "SUMMARY_KEYS"]
+__all__ = ["SUMMARY_KEYS", "OutboxState"]
 
 SUMMARY_KEYS = ("synced", "waiting", "offline", "paused", "failed")
 """Every value ``OutboxState.summary_key`` can return."""

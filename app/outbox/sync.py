@@ -32,6 +32,7 @@ Crash safety
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from app.outbox.entries import Entry
     from app.outbox.ports import Clock, Random, Store, Transport
 
-__all__ = ["FlushResult", "HOLD_META", "LAST_SYNCED_META", "MAX_BATCH_SIZE", "SyncWorker"]
+__all__ = ["HOLD_META", "LAST_SYNCED_META", "MAX_BATCH_SIZE", "FlushResult", "SyncWorker"]
 
 MAX_BATCH_SIZE = 200
 """The batch endpoint takes 1..200 messages."""
@@ -352,31 +353,38 @@ class SyncWorker:
             return _Next.CONTINUE  # its messages wait for the user's retry or discard
         if session is None and not group.messages:
             return _Next.CONTINUE
-        server_id = await self._store.get_server_session_id(group.client_session_id)
-        if session is not None:
-            if server_id is not None:  # created, but the page died before the entry was deleted
-                await self._store.apply(delete=[session.key])
-            elif session.next_attempt_at > run.now:
-                return _Next.CONTINUE
-            else:
-                after, server_id = await self._create_session(run, session)
-                if server_id is None:
-                    return after
+        after, server_id = await self._server_session(run, group)
         if server_id is None:
-            orphans = [message.failed(_SESSION_MISSING) for message in group.messages]
-            await self._store.apply(update=orphans)
-            run.failed += len(orphans)
-            return _Next.CONTINUE
-        due = []
-        for message in group.messages:
-            if message.next_attempt_at > run.now:
-                break  # later messages of this session wait behind it
-            due.append(message)
+            return after
+        # Later messages of this session wait behind the first one not yet due.
+        due = list(itertools.takewhile(lambda m: m.next_attempt_at <= run.now, group.messages))
         for chunk in _chunks(due, self._batch_size, self._max_batch_bytes):
             after = await self._send_chunk(run, server_id, chunk)
             if after is not _Next.CONTINUE:
                 return after
         return _Next.CONTINUE
+
+    async def _server_session(self, run: _Run, group: _Group) -> tuple[_Next, str | None]:
+        """The server's id of the group's session, creating it first if its entry is due.
+
+        No id: what comes next, and the group's messages wait (or fail: no session to go to).
+        """
+        server_id = await self._store.get_server_session_id(group.client_session_id)
+        session = group.session
+        if session is not None:
+            if server_id is not None:  # created, but the page died before the entry was deleted
+                await self._store.apply(delete=[session.key])
+            elif session.next_attempt_at > run.now:
+                return _Next.CONTINUE, None
+            else:
+                after, server_id = await self._create_session(run, session)
+                if server_id is None:
+                    return after, None
+        if server_id is None:
+            orphans = [message.failed(_SESSION_MISSING) for message in group.messages]
+            await self._store.apply(update=orphans)
+            run.failed += len(orphans)
+        return _Next.CONTINUE, server_id
 
     async def _create_session(self, run: _Run, session: SessionEntry) -> tuple[_Next, str | None]:
         result = await self._send(run, f"{self._prefix}/sessions", session.body())
@@ -438,24 +446,14 @@ class SyncWorker:
         batch). When the outcome holds the whole outbox, they are due when the hold ends.
         """
         now = self._clock.now()
-        done: list[str] = []
-        changed: list[Entry] = []
-        failed = 0
-        paused = False
-        local: list[tuple[Entry, Outcome]] = []
-        held: list[tuple[Entry, Outcome]] = []
-        for entry, outcome in pairs:
-            if outcome.decision is Decision.SUCCESS:
-                done.append(entry.key)
-            elif outcome.decision is Decision.FAIL:
-                changed.append(entry.failed(outcome.error or _UNKNOWN))
-                failed += 1
-            elif outcome.decision is Decision.PAUSE_AUTH:
-                paused = True  # the entry is untouched: not its fault, not an attempt
-            elif outcome.whole_outbox:
-                held.append((entry, outcome))
-            else:
-                local.append((entry, outcome))
+        sorted_ = _Sorted.of(pairs)
+        done, changed, failed, paused = (
+            sorted_.done,
+            sorted_.changed,
+            sorted_.failed,
+            sorted_.paused,
+        )
+        local, held = sorted_.local, sorted_.held
         if paused:  # a pause outranks a hold; the held ones back off on their own
             local, held = local + held, []
         if local:
@@ -492,6 +490,35 @@ class SyncWorker:
             reason = "server"
         delay = self._backoff.delay(run.hold.failures, self._rng, minimum=minimum)
         return _Hold(until=self._clock.now() + delay, failures=run.hold.failures + 1, reason=reason)
+
+
+@dataclass
+class _Sorted:
+    """A set of outcomes by what they do to their entries."""
+
+    done: list[str] = field(default_factory=list)  # keys of the entries the server has
+    changed: list[Entry] = field(default_factory=list)  # entries failed for good (so far)
+    failed: int = 0
+    paused: bool = False  # a login is needed; the entry is untouched (not an attempt)
+    local: list[tuple[Entry, Outcome]] = field(default_factory=list)  # retried on their own
+    held: list[tuple[Entry, Outcome]] = field(default_factory=list)  # retried after a hold
+
+    @classmethod
+    def of(cls, pairs: Sequence[tuple[Entry, Outcome]]) -> _Sorted:
+        sorted_ = cls()
+        for entry, outcome in pairs:
+            if outcome.decision is Decision.SUCCESS:
+                sorted_.done.append(entry.key)
+            elif outcome.decision is Decision.FAIL:
+                sorted_.changed.append(entry.failed(outcome.error or _UNKNOWN))
+                sorted_.failed += 1
+            elif outcome.decision is Decision.PAUSE_AUTH:
+                sorted_.paused = True
+            elif outcome.whole_outbox:
+                sorted_.held.append((entry, outcome))
+            else:
+                sorted_.local.append((entry, outcome))
+        return sorted_
 
 
 def _longest_wait(pairs: Sequence[tuple[Entry, Outcome]]) -> float | None:

@@ -407,6 +407,18 @@ class ChatRepository:
             "settings": await self.all_settings(),
         }
 
+    async def _check_sessions_known(self, messages: list[Message], known: set[str]) -> None:
+        """Every imported message's session is in the file or already on this device."""
+        for index, message in enumerate(messages):
+            if message.session_id in known:
+                continue
+            if await self.db.get(SESSIONS, message.session_id) is None:
+                raise StorageImportError(
+                    f"messages[{index}]: its chat session {message.session_id!r} is neither "
+                    "in the file nor on this device."
+                )
+            known.add(message.session_id)
+
     async def import_all(self, data: Any) -> ImportSummary:
         """Merge an export into the database by id (existing ids are overwritten).
 
@@ -414,18 +426,7 @@ class ChatRepository:
         record and field, and nothing is written. Then one transaction writes it all. Imported
         messages are history, not new logs: they are not queued for the server.
         """
-        if not isinstance(data, dict):
-            raise StorageImportError("The file is not a Character Chat export (not an object).")
-        if data.get("format") != EXPORT_FORMAT:
-            raise StorageImportError("The file is not a Character Chat export (wrong format).")
-        version = data.get("version")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise StorageImportError("The export has no valid version number.")
-        if version > EXPORT_VERSION:
-            raise StorageImportError(
-                f"The export is version {version}; this app reads up to {EXPORT_VERSION}. "
-                "Update the app first."
-            )
+        _check_export_header(data)
         characters = [
             replace(character, owner=self.owner.account)
             for character in _records(data, "characters", Character.from_dict)
@@ -435,21 +436,8 @@ class ChatRepository:
             for session in _records(data, "sessions", ChatSession.from_dict)
         ]
         messages = _records(data, "messages", Message.from_dict)
-        settings = data.get("settings", {})
-        if settings is None:
-            settings = {}
-        if not isinstance(settings, dict):
-            raise StorageImportError("settings must be an object.")
-        _json_safe(settings, "settings")
-        known = {s.id for s in sessions}
-        for index, message in enumerate(messages):
-            if message.session_id not in known:
-                if await self.db.get(SESSIONS, message.session_id) is None:
-                    raise StorageImportError(
-                        f"messages[{index}]: its chat session {message.session_id!r} is neither "
-                        "in the file nor on this device."
-                    )
-                known.add(message.session_id)
+        settings = _export_settings(data)
+        await self._check_sessions_known(messages, {s.id for s in sessions})
         puts = (
             [(CHARACTERS, c.to_dict()) for c in characters]
             + [(SESSIONS, s.to_dict()) for s in sessions]
@@ -459,6 +447,33 @@ class ChatRepository:
         if puts:
             await self.db.write(puts=puts)
         return ImportSummary(len(characters), len(sessions), len(messages), len(settings))
+
+
+def _check_export_header(data: Any) -> None:
+    """An export of ours, in a version this app reads; else :class:`StorageImportError`."""
+    if not isinstance(data, dict):
+        raise StorageImportError("The file is not a Character Chat export (not an object).")
+    if data.get("format") != EXPORT_FORMAT:
+        raise StorageImportError("The file is not a Character Chat export (wrong format).")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise StorageImportError("The export has no valid version number.")
+    if version > EXPORT_VERSION:
+        raise StorageImportError(
+            f"The export is version {version}; this app reads up to {EXPORT_VERSION}. "
+            "Update the app first."
+        )
+
+
+def _export_settings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The export's settings object (absent or null: none)."""
+    settings = data.get("settings", {})
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise StorageImportError("settings must be an object.")
+    _json_safe(settings, "settings")
+    return settings
 
 
 def _records(

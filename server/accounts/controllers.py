@@ -33,8 +33,8 @@ class AuthController(Controller):
     """Accounts for the browser: cookie sessions, CSRF-protected."""
 
     path = "/auth"
-    tags = ["auth"]
-    guards = [strict_body]
+    tags = ("auth",)
+    guards = (strict_body,)
 
     @post(
         "/register",

@@ -24,7 +24,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.types import Empty
 
 if TYPE_CHECKING:
@@ -67,9 +67,9 @@ SECURITY_COMPONENTS = Components(
     }
 )
 #: Handler ``security=`` values: what a GET needs, what a POST needs, and a POST without login.
-SESSION_ONLY = [{"sessionCookie": []}]
-SESSION_AND_CSRF = [{"sessionCookie": [], "csrfHeader": []}]
-CSRF_ONLY = [{"csrfHeader": []}]
+SESSION_ONLY: list[SecurityRequirement] = [{"sessionCookie": []}]
+SESSION_AND_CSRF: list[SecurityRequirement] = [{"sessionCookie": [], "csrfHeader": []}]
+CSRF_ONLY: list[SecurityRequirement] = [{"csrfHeader": []}]
 
 
 def secret_key(settings: Settings) -> str:
@@ -170,7 +170,10 @@ class _SessionBackend(ServerSideSessionBackend):
         return str(fresh)
 
     async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
         state = connection.scope["state"]
         known = state.get(_KNOWN_ID)

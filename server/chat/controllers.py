@@ -41,9 +41,9 @@ class ChatController(Controller):
     """A user's chat sessions and their messages; other users' are ``404``."""
 
     path = "/character-chat/sessions"
-    tags = ["character-chat"]
-    guards = [requires_login, strict_body]
-    dependencies = {"owned_session_id": Provide(provide_owned_session)}
+    tags = ("character-chat",)
+    guards = (requires_login, strict_body)
+    dependencies = {"owned_session_id": Provide(provide_owned_session)}  # noqa: RUF012 - Litestar reads it
 
     @post(
         "/",

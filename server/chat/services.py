@@ -39,6 +39,8 @@ from server.validation import strict_convert
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from piccolo.custom_types import Combinable
+
 __all__ = [
     "append_batch",
     "append_message",
@@ -138,7 +140,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime.datetime, UUID]:
 
 async def list_sessions(account_id: UUID, limit: int, cursor: str | None) -> SessionPage:
     """The account's sessions, newest ``created_at`` first, keyset-paged on ``(created_at, id)``."""
-    where = ChatSession.account == account_id
+    where: Combinable = ChatSession.account == account_id
     if cursor:
         created_at, session_id = _decode_cursor(cursor)
         where &= (ChatSession.created_at < created_at) | (

@@ -24,8 +24,8 @@ from playwright.sync_api import Page, Route, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support.browser import launch_options  # noqa: E402
-from tests.support.live_server import serve  # noqa: E402
+from tests.support.browser import launch_options
+from tests.support.live_server import serve
 
 RUNS = 5
 READY = "#status[data-state=ready]"

@@ -36,9 +36,9 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from server.chat.tables import ChatMessage, ChatSession  # noqa: E402
-from server.db import bind_tables, engine_from_url  # noqa: E402
-from tests.support.live_server import serve  # noqa: E402
+from server.chat.tables import ChatMessage, ChatSession
+from server.db import bind_tables, engine_from_url
+from tests.support.live_server import serve
 
 BATCH = 200
 BATCHES = 25
@@ -85,6 +85,7 @@ class Client:
                 "/api/v1/auth/register", json={"username": name, "password": "bench password"}
             )
         )
+        self.http.headers["x-csrftoken"] = self.http.cookies["csrftoken"]  # fresh at login
         self.session_id = self.new_session()
 
     @staticmethod

@@ -33,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support.live_server import serve  # noqa: E402
+from tests.support.live_server import serve
 
 USERS = 200
 IN_FLIGHT = 50

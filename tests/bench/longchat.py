@@ -24,11 +24,11 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.models import ChatSession, Message, builtin_characters  # noqa: E402
-from app.storage.chat_repo import EXPORT_FORMAT, EXPORT_VERSION  # noqa: E402
-from tests.e2e.conftest import SCRIPTED_ENGINE  # noqa: E402
-from tests.support.browser import launch_options  # noqa: E402
-from tests.support.live_server import serve  # noqa: E402
+from app.models import ChatSession, Message, builtin_characters
+from app.storage.chat_repo import EXPORT_FORMAT, EXPORT_VERSION
+from tests.e2e.conftest import SCRIPTED_ENGINE
+from tests.support.browser import launch_options
+from tests.support.live_server import serve
 
 MODEL = "Qwen3-0.6B-q4f32_1-MLC"
 TURNS = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 500

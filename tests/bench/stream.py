@@ -23,10 +23,10 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import real_engine  # noqa: E402
-from tests.e2e.conftest import SCRIPTED_ENGINE  # noqa: E402
-from tests.support.browser import launch_options  # noqa: E402
-from tests.support.live_server import serve  # noqa: E402
+from tests.bench import real_engine
+from tests.e2e.conftest import SCRIPTED_ENGINE
+from tests.support.browser import launch_options
+from tests.support.live_server import serve
 
 TOKENS = 5000
 SHORT = 500

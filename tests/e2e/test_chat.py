@@ -94,7 +94,8 @@ def test_create_chat_stop_regenerate_swipe_edit_delete_and_reload(
     page.keyboard.press("Escape")
     expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "stopped")
     partial = page.locator(".message.assistant").last.locator(".content").inner_text()
-    assert partial.startswith("part0") and "part299" not in partial
+    assert partial.startswith("part0")
+    assert "part299" not in partial
 
     # regenerate keeps the earlier version as a swipe
     steer(page, tokens=None, reply="A second answer.", tokenDelayMs=2)

@@ -141,7 +141,8 @@ def test_new_version_shows_update_notice_and_runs_after_reload(
         caches_now = page.evaluate(
             "async () => (await caches.keys()).filter(k => k.startsWith('shell-'))"
         )
-        assert len(caches_now) == 1 and caches_now != version_1  # the old version is gone whole
+        assert len(caches_now) == 1
+        assert caches_now != version_1
         assert served_by_network == []  # every app file of the new page came from the new cache
     finally:
         context.close()

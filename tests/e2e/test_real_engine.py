@@ -138,7 +138,8 @@ def test_first_load_downloads_the_model_with_real_progress(visit: Visit) -> None
 
     percents = page.evaluate("window.__percents")
     assert percents[-1] == 100, percents
-    assert len(set(percents)) >= 3 and percents == sorted(percents), percents
+    assert len(set(percents)) >= 3, percents
+    assert percents == sorted(percents), percents
     fetched = {path.rsplit("/", 1)[-1] for path in visit.mirror.seen()}
     lib = str(tiny_preset()["model_lib"]).rsplit("/", 1)[-1]
     assert {"mlc-chat-config.json", "tensor-cache.json", "tokenizer.json", lib} <= fetched
@@ -158,7 +159,8 @@ def test_a_turn_streams_real_tokens_and_is_saved_and_logged(visit: Visit) -> Non
     wait_reply_saved(page, 1)
 
     lengths = page.evaluate("window.__lengths")
-    assert len(set(lengths)) >= 5 and lengths == sorted(lengths), lengths  # token by token
+    assert len(set(lengths)) >= 5, lengths  # token by token
+    assert lengths == sorted(lengths), lengths
     reply = last_reply(page)
     assert reply.locator(".content").inner_text().strip()
     stats = reply.locator(".stats")

@@ -23,9 +23,11 @@ async def test_register_logs_in(anon: Api) -> None:
     response = await anon.register("alice_1")
     assert response.status_code == 201
     user = response.json()
-    assert set(user) == {"id", "username"} and user["username"] == "alice_1"
+    assert set(user) == {"id", "username"}
+    assert user["username"] == "alice_1"
     me = await anon.http.get("/api/v1/auth/me")
-    assert me.status_code == 200 and me.json() == user
+    assert me.status_code == 200
+    assert me.json() == user
 
 
 async def test_logout_then_me_is_unauthenticated(alice: Api) -> None:
@@ -136,7 +138,8 @@ async def test_csrf_is_checked_on_the_log_api_too(alice: Api) -> None:
 
 async def test_session_cookie_is_httponly_and_lax_not_secure_over_http(anon: Api) -> None:
     cookie = _cookie(await anon.register("carol"), "session").lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
     assert "secure" not in cookie
 
 

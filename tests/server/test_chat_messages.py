@@ -28,7 +28,8 @@ async def test_append_then_replay(alice: Api, session: str) -> None:
     assert message["clientMessageId"] == body["clientMessageId"]
     assert message["sessionId"] == session
     assert (message["role"], message["content"], message["seq"]) == ("assistant", "message 0", 0)
-    assert message["stats"] == body["stats"] and message["modelId"] == "Qwen3-4B"
+    assert message["stats"] == body["stats"]
+    assert message["modelId"] == "Qwen3-4B"
 
     replay = await alice.http.post(messages_url(session), json=body)
     assert replay.status_code == 200
@@ -104,7 +105,8 @@ async def test_batch_reports_each_item(alice: Api, session: str) -> None:
         items[8]["clientMessageId"],
     ]
     assert results[0]["id"] == results[5]["id"]
-    assert results[2]["error"]["code"] == "conflict" and "id" not in results[2]
+    assert results[2]["error"]["code"] == "conflict"
+    assert "id" not in results[2]
     assert [results[i]["error"]["details"][0]["field"] for i in (3, 4, 7, 8)] == [
         "role",
         "clientMessageId",

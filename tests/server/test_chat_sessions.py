@@ -19,7 +19,8 @@ async def test_create_then_replay(alice: Api) -> None:
     assert created.status_code == 201
     session = created.json()
     assert session["clientSessionId"] == body["clientSessionId"]
-    assert session["characterName"] == "Aria" and session["title"] == "First chat"
+    assert session["characterName"] == "Aria"
+    assert session["title"] == "First chat"
     assert session["createdAt"] == "2025-03-01T03:00:00Z"  # the same instant, in UTC
     assert uuid.UUID(session["id"]) != uuid.UUID(body["clientSessionId"])
 

@@ -102,7 +102,8 @@ async def test_login_hands_out_a_new_csrf_token(new_client: Callable[[], Api]) -
     response = await api.register("rosa")
     assert response.status_code == 201
     after = response.cookies.get("csrftoken")
-    assert after and after != before
+    assert after
+    assert after != before
     assert (await api.http.post("/api/v1/auth/logout")).status_code == 204  # the new one works
 
 
@@ -184,7 +185,7 @@ async def test_each_lockout_lasts_longer(start_api: StartApi) -> None:
 
 
 def test_forwarded_headers_are_believed_only_from_configured_proxies() -> None:
-    from server.__main__ import uvicorn_options  # noqa: PLC0415 - a script module
+    from server.__main__ import uvicorn_options
 
     assert uvicorn_options(Settings())["proxy_headers"] is False
     trusted = uvicorn_options(Settings.from_env({"TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}))

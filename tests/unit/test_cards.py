@@ -167,7 +167,8 @@ def test_v1_flat_card() -> None:
     )
     assert (character.scenario, character.first_mes) == ("At the pier.", "Eh?")
     assert character.mes_example == "{{user}}: Hi\n{{char}}: Hmph."
-    assert character.card_extra == {} and character.extensions == {}
+    assert character.card_extra == {}
+    assert character.extensions == {}
 
 
 def test_v1_legacy_field_names() -> None:
@@ -195,7 +196,9 @@ def test_nulls_and_numbers_are_tolerated_where_harmless() -> None:
     character = parse_card(
         v2_card(description=None, tags=None, extensions=None, character_version=3)
     )
-    assert character.description == "" and character.tags == [] and character.extensions == {}
+    assert character.description == ""
+    assert character.tags == []
+    assert character.extensions == {}
     assert character.character_version == "3"
 
 
@@ -318,7 +321,8 @@ def test_v2_png_card_and_its_avatar() -> None:
     picture = solid_png(4, 3, (10, 20, 30))
     png = png_with(text_chunk(b"tEXt", "chara", b64(v2_card())), base=picture)
     character = read_png_card(png)
-    assert character.name == "Aria" and character.extensions == EXTENSIONS
+    assert character.name == "Aria"
+    assert character.extensions == EXTENSIONS
     assert character.avatar.startswith("data:image/png;base64,")
     # The avatar is the picture without the card chunk.
     assert avatar_png_bytes(character) == picture
@@ -485,7 +489,7 @@ def _random_value(rng: random.Random, depth: int = 0) -> Any:
 
 def test_random_field_types_only_ever_raise_card_error() -> None:
     rng = random.Random(7)
-    keys = list(v2_data()) + ["spec", "data", "char_name"]
+    keys = [*list(v2_data()), "spec", "data", "char_name"]
     for _ in range(500):
         data = v2_data()
         for key in rng.sample(keys, rng.randint(1, 4)):
@@ -503,7 +507,8 @@ def test_random_field_types_only_ever_raise_card_error() -> None:
 
 def test_card_to_dict_lists_every_v2_field() -> None:
     card = card_to_dict(Character(id="x", name="Bare"))
-    assert card["spec"] == "chara_card_v2" and card["spec_version"] == "2.0"
+    assert card["spec"] == "chara_card_v2"
+    assert card["spec_version"] == "2.0"
     assert list(card["data"]) == [
         "name",
         "description",
@@ -542,7 +547,8 @@ def test_json_export_carries_the_avatar_in_our_extension() -> None:
         AVATAR_NAMESPACE: {"avatar": avatar},
     }
     again = parse_card_json(json.dumps(exported))
-    assert again.avatar == avatar and again.extensions == {"other": {"a": 1}}
+    assert again.avatar == avatar
+    assert again.extensions == {"other": {"a": 1}}
     assert "avatar" not in card_to_json(original, include_avatar=False)
 
 
@@ -566,7 +572,8 @@ def test_png_export_into_a_given_picture_replaces_old_card_chunks() -> None:
     chunks = read_chunks(png, check_crc=True)
     texts = read_text_chunks(chunks)
     assert set(texts) == {"Comment", "chara"}
-    assert chunks[-2].type == b"tEXt" and chunks[-1] == Chunk(b"IEND", b"")
+    assert chunks[-2].type == b"tEXt"
+    assert chunks[-1] == Chunk(b"IEND", b"")
     again = read_png_card(png)
     assert (again.name, again.description) == ("New", "fresh")
     assert read_text_chunks(read_chunks(avatar_png_bytes(again) or b"")) == {"Comment": "keep me"}
@@ -601,8 +608,11 @@ def test_builtin_characters_round_trip_through_both_formats() -> None:
     assert len(characters) >= 3
     assert any(character.alternate_greetings for character in characters)
     for character in characters:
-        assert character.builtin and character.first_mes and character.mes_example
-        assert character.personality and character.scenario
+        assert character.builtin
+        assert character.first_mes
+        assert character.mes_example
+        assert character.personality
+        assert character.scenario
         assert card_data(parse_card_json(card_to_json(character))) == card_data(character)
         assert card_data(read_png_card(write_png_card(character))) == card_data(character)
     assert [c.id for c in characters] == [c.id for c in builtin_characters()]  # stable ids
@@ -620,7 +630,9 @@ def test_character_dict_round_trip() -> None:
 
 def test_character_from_older_record_uses_defaults() -> None:
     character = Character.from_dict({"id": "abc", "name": "Min"})
-    assert character.tags == [] and character.extensions == {} and character.builtin is False
+    assert character.tags == []
+    assert character.extensions == {}
+    assert character.builtin is False
 
 
 @pytest.mark.parametrize(

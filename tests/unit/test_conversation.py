@@ -78,4 +78,5 @@ def test_session_title_from_first_user_message() -> None:
     assert session_title(CHAR, []) == "Haneul"
     long = Message.new(SESSION.id, "user", "  word " * 40, seq=1)
     title = session_title(CHAR, [long])
-    assert len(title) <= 60 and title.endswith("…")
+    assert len(title) <= 60
+    assert title.endswith("…")

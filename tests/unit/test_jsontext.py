@@ -32,5 +32,5 @@ def test_a_custom_limit() -> None:
 
 
 def test_invalid_json_is_a_value_error() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting property name"):
         jsontext.loads("{nope")

@@ -33,7 +33,8 @@ WASM = b"\0asm\x01\0\0\0" + b"\0" * 24
 def _load_validate() -> ModuleType:
     """Import validate.py from its path (tools/ is not an installed package)."""
     spec = importlib.util.spec_from_file_location("mlc_validate_under_test", VALIDATE_PY)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -166,7 +167,8 @@ def test_wrong_context_window_size_fails_unless_asked_for(tmp_path: Path) -> Non
     asked = by_name(validate.validate(str(model), context_window_size=4096))["context-window-size"]
 
     assert default.status == "FAIL"
-    assert "4096" in default.message and "16384" in default.message
+    assert "4096" in default.message
+    assert "16384" in default.message
     assert asked.status == "PASS"
 
 
@@ -279,7 +281,8 @@ def test_model_base_url_rules() -> None:
     blob = validate.check_model_url("https://huggingface.co/me/m/tree/main")
     plain = validate.check_model_url("https://huggingface.co/me/m")
 
-    assert blob.status == "FAIL" and "https://huggingface.co/me/m/resolve/main" in blob.message
+    assert blob.status == "FAIL"
+    assert "https://huggingface.co/me/m/resolve/main" in blob.message
     assert plain.status == "PASS"
     assert validate.clean_model_url("https://mirror.test/me/m") == (
         "https://mirror.test/me/m/resolve/main/"
@@ -310,7 +313,8 @@ def test_local_lib(tmp_path: Path, name: str, content: bytes, checks: dict[str, 
 def test_missing_local_lib_fails(tmp_path: Path) -> None:
     check = by_name(validate.validate(lib=str(tmp_path / "gone.wasm")))["lib-magic"]
 
-    assert check.status == "FAIL" and "cannot read" in check.message
+    assert check.status == "FAIL"
+    assert "cannot read" in check.message
 
 
 # --- CLI -----------------------------------------------------------------------------------
@@ -483,7 +487,8 @@ def test_http_missing_tokenizer_and_wrong_context(tmp_path: Path, served: Served
 
     checks = by_name(validate.validate(f"{served.url}/me/Qwen-MLC", context_window_size=4096))
 
-    assert checks["tokenizer"].status == "FAIL" and "HTTP 404" in checks["tokenizer"].message
+    assert checks["tokenizer"].status == "FAIL"
+    assert "HTTP 404" in checks["tokenizer"].message
     assert checks["context-window-size"].status == "FAIL"
 
 
@@ -503,8 +508,10 @@ def test_http_lib_without_magic_and_missing(tmp_path: Path, served: Served) -> N
     bad = by_name(validate.validate(lib=f"{served.url}/page.wasm"))["lib-magic"]
     gone = by_name(validate.validate(lib=f"{served.url}/gone.wasm"))["lib-magic"]
 
-    assert bad.status == "FAIL" and "<htm" in bad.message
-    assert gone.status == "FAIL" and "HTTP 404" in gone.message
+    assert bad.status == "FAIL"
+    assert "<htm" in bad.message
+    assert gone.status == "FAIL"
+    assert "HTTP 404" in gone.message
 
 
 def test_http_cli_json(tmp_path: Path, served: Served) -> None:

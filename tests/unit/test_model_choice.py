@@ -37,7 +37,8 @@ def test_buffer_limit_and_memory_heuristics() -> None:
 
 def test_nothing_runs_without_webgpu() -> None:
     choices = assess_models(RECORDS, GpuReport(GpuState.NO_ADAPTER))
-    assert choices and not any(c.available for c in choices)
+    assert choices
+    assert not any(c.available for c in choices)
     assert recommend(choices, GpuReport(GpuState.NO_ADAPTER)) is None
 
 
@@ -45,7 +46,8 @@ def test_recommendation_fits_the_device() -> None:
     assert recommend(assess_models(RECORDS, SWIFTSHADER), SWIFTSHADER) == "Qwen3-0.6B-q4f32_1-MLC"
     big = recommend(assess_models(RECORDS, DISCRETE_F16), DISCRETE_F16)
     small = recommend(assess_models(RECORDS, DISCRETE_F16, 8), DISCRETE_F16, 8)
-    assert big is not None and big.endswith("q4f16_1-MLC")
+    assert big is not None
+    assert big.endswith("q4f16_1-MLC")
     assert small is not None
     sizes = {c.model_id: c.vram_mb for c in assess_models(RECORDS, DISCRETE_F16)}
     assert sizes[small] < sizes[big]

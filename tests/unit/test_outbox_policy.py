@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
@@ -34,9 +34,7 @@ NOW = 1_700_000_000.0
 
 
 def _http_date(seconds_from_now: float) -> str:
-    return format_datetime(
-        datetime.fromtimestamp(NOW + seconds_from_now, tz=timezone.utc), usegmt=True
-    )
+    return format_datetime(datetime.fromtimestamp(NOW + seconds_from_now, tz=UTC), usegmt=True)
 
 
 def _error(code: str, message: str = "Nope.", **extra: object) -> dict[str, object]:
@@ -185,7 +183,8 @@ def test_classify_response(
 def test_classify_network_error() -> None:
     outcome = classify(NetworkError("fetch failed"), now=NOW)
     assert outcome.decision is Decision.RETRY
-    assert outcome.retryable and outcome.whole_outbox
+    assert outcome.retryable
+    assert outcome.whole_outbox
     assert outcome.status is None
     assert outcome.error == ErrorInfo("network_error", "fetch failed")
     assert classify(NetworkError(), now=NOW).error.message  # type: ignore[union-attr]
@@ -266,13 +265,13 @@ def test_backoff_ceiling_doubles_up_to_the_cap() -> None:
         300.0,
     ]
     assert backoff.ceiling(10_000) == 300.0  # no overflow after days offline
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="attempts must not be negative"):
         backoff.ceiling(-1)
 
 
 @pytest.mark.parametrize(("base", "cap"), [(0.0, 1.0), (2.0, 1.0), (-1.0, 5.0)])
 def test_backoff_rejects_nonsense(base: float, cap: float) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need 0 < base <= cap"):
         Backoff(base=base, cap=cap)
 
 
@@ -285,7 +284,8 @@ def test_full_jitter_stays_within_bounds_and_varies(attempts: int) -> None:
     assert all(0.0 <= d <= ceiling for d in delays)
     assert len(set(delays)) > 1900  # really random, not a fixed step
     # Full jitter spreads over the whole range, not just near the top.
-    assert min(delays) < ceiling * 0.05 and max(delays) > ceiling * 0.95
+    assert min(delays) < ceiling * 0.05
+    assert max(delays) > ceiling * 0.95
 
 
 def test_backoff_is_reproducible_with_a_seed() -> None:
@@ -330,7 +330,8 @@ def test_batch_outcomes_accept_a_canonicalised_uuid() -> None:
     sent = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
     body = {"results": [{"clientMessageId": sent.lower(), "status": 201, "id": "1"}]}
     outcomes = batch_outcomes(body, [sent], now=NOW)
-    assert outcomes is not None and outcomes[0].decision is Decision.SUCCESS
+    assert outcomes is not None
+    assert outcomes[0].decision is Decision.SUCCESS
 
 
 @pytest.mark.parametrize(
@@ -357,8 +358,10 @@ def test_session_id_and_bad_response() -> None:
     assert session_id_from({"id": ""}) is None
     assert session_id_from("srv-1") is None
     outcome = bad_response(200, "no session id")
-    assert outcome.decision is Decision.RETRY and not outcome.whole_outbox
-    assert outcome.error is not None and outcome.error.code == BAD_RESPONSE
+    assert outcome.decision is Decision.RETRY
+    assert not outcome.whole_outbox
+    assert outcome.error is not None
+    assert outcome.error.code == BAD_RESPONSE
 
 
 # -- entries --------------------------------------------------------------------------------------
@@ -448,7 +451,8 @@ def test_entry_transitions() -> None:
     once = MESSAGE.rescheduled(NOW + 2, error)
     assert (once.attempts, once.next_attempt_at, once.last_error) == (1, NOW + 2, error)
     failed = once.failed(ErrorInfo("conflict", "Differs."))
-    assert failed.state is EntryState.FAILED and not failed.pending
+    assert failed.state is EntryState.FAILED
+    assert not failed.pending
     back = failed.retried(NOW)
     assert (back.state, back.attempts, back.next_attempt_at, back.last_error) == (
         EntryState.PENDING,
@@ -476,7 +480,7 @@ def test_entry_transitions() -> None:
     ],
 )
 def test_entry_from_dict_rejects_what_is_not_an_entry(data: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"outbox entry|must be|role must"):
         entry_from_dict(data)
 
 
@@ -510,5 +514,4 @@ def test_state_round_trips_for_broadcast() -> None:
 def test_package_exports_exactly_its_public_names() -> None:
     public = {name for name in vars(app.outbox) if not name.startswith("_")}
     modules = {"entries", "policy", "ports", "state", "sync", "annotations"}
-    assert public - modules == set(app.outbox.__all__)
-    assert app.outbox.__all__ == sorted(app.outbox.__all__)
+    assert public - modules == set(app.outbox.__all__)  # kept sorted by ruff (RUF022)

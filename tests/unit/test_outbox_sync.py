@@ -8,7 +8,7 @@ import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -317,7 +317,8 @@ async def test_batches_also_stay_under_a_byte_budget(
         for _, path, body in server.requests
         if "/batch" in path
     ]
-    assert len(sizes) > 1 and all(size <= 2_000 for size in sizes)
+    assert len(sizes) > 1
+    assert all(size <= 2_000 for size in sizes)
     assert sum(server.batch_sizes()) == 10
 
 
@@ -325,7 +326,7 @@ async def test_batches_also_stay_under_a_byte_budget(
 def test_batch_size_must_fit_the_endpoint(
     store: MemoryStore, server: FakeServer, clock: FakeClock, batch_size: int
 ) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size must be within"):
         make_worker(store, server, clock, batch_size=batch_size)
 
 
@@ -351,7 +352,8 @@ async def test_401_pauses_everything_until_resume(
     server.logged_in = False
     result = await worker.flush()
     assert (result.requests, result.stopped) == (1, "paused")
-    assert worker.paused and result.state.summary_key() == "paused"
+    assert worker.paused
+    assert result.state.summary_key() == "paused"
     assert result.next_wakeup is None
     # Not the entries' fault: untouched.
     assert all(e.attempts == 0 and e.last_error is None for e in await store.list_entries())
@@ -363,8 +365,10 @@ async def test_401_pauses_everything_until_resume(
 
     worker.resume()
     done = await worker.flush()
-    assert done.stopped is None and done.sent == 6
-    assert server.stored("a") == expected("a", 2) and server.stored("b") == expected("b", 2)
+    assert done.stopped is None
+    assert done.sent == 6
+    assert server.stored("a") == expected("a", 2)
+    assert server.stored("b") == expected("b", 2)
 
 
 async def test_401_on_a_batch_pauses_too(
@@ -375,7 +379,8 @@ async def test_401_on_a_batch_pauses_too(
     server.then(None, Fault(401))
     result = await worker.flush()
     assert server.paths() == ["session", "batch"]
-    assert result.stopped == "paused" and result.sent == 1
+    assert result.stopped == "paused"
+    assert result.sent == 1
     assert len(await store.list_entries()) == 5  # a's messages + all of b
     worker.resume()
     await worker.flush()
@@ -393,10 +398,13 @@ async def test_a_network_error_stops_the_flush_and_holds_the_outbox(
     server.then(NetworkError("offline"))
     result = await worker.flush()
     assert (result.requests, result.stopped, result.rescheduled) == (1, "network", 1)
-    assert result.state.offline and result.state.summary_key() == "offline"
+    assert result.state.offline
+    assert result.state.summary_key() == "offline"
     hold = store.meta[HOLD_META]
-    assert hold["reason"] == "network" and NOW <= hold["until"] <= NOW + 1.0
-    assert result.next_wakeup is not None and result.next_wakeup >= hold["until"]
+    assert hold["reason"] == "network"
+    assert NOW <= hold["until"] <= NOW + 1.0
+    assert result.next_wakeup is not None
+    assert result.next_wakeup >= hold["until"]
 
     # Another tab (or a reload) respects the hold: nothing is sent before it ends.
     other = make_worker(store, server, clock)
@@ -405,7 +413,8 @@ async def test_a_network_error_stops_the_flush_and_holds_the_outbox(
 
     clock.advance(result.next_wakeup - NOW)
     done = await other.flush()
-    assert done.stopped is None and not done.state.offline
+    assert done.stopped is None
+    assert not done.state.offline
     assert HOLD_META not in store.meta
     assert store.records == {}
 
@@ -424,7 +433,8 @@ async def test_network_backoff_grows_and_is_capped(
         assert hold["failures"] == failures + 1
         assert 0.0 <= hold["until"] - clock.now() <= backoff.ceiling(failures)
         entry = await store.get(session_key("a"))
-        assert entry is not None and entry.attempts == failures + 1
+        assert entry is not None
+        assert entry.attempts == failures + 1
         assert entry.next_attempt_at - clock.now() <= backoff.ceiling(failures)
         assert result.next_wakeup is not None
         clock.advance(result.next_wakeup - clock.now())
@@ -443,7 +453,8 @@ async def test_wake_lifts_a_network_hold_at_once(
     assert (await worker.flush()).requests == 0  # held
     await worker.wake()
     done = await worker.flush()
-    assert done.sent == 2 and done.stopped is None
+    assert done.sent == 2
+    assert done.stopped is None
 
 
 async def test_a_lost_answer_is_replayed_and_stored_once(
@@ -454,7 +465,8 @@ async def test_a_lost_answer_is_replayed_and_stored_once(
     results = await run_until_idle(worker, clock)
     assert server.answers == [None, 200, None, 200]  # the replays are answered 200
     assert server.stored("a") == expected("a", 3)
-    assert len(server.sessions) == 1 and server.inserts == 3
+    assert len(server.sessions) == 1
+    assert server.inserts == 3
     assert results[-1].state.summary_key() == "synced"
 
 
@@ -462,7 +474,7 @@ async def test_a_lost_answer_is_replayed_and_stored_once(
 
 
 def _http_date(at: float) -> str:
-    return format_datetime(datetime.fromtimestamp(at, tz=timezone.utc), usegmt=True)
+    return format_datetime(datetime.fromtimestamp(at, tz=UTC), usegmt=True)
 
 
 @pytest.mark.parametrize(
@@ -484,7 +496,8 @@ async def test_429_waits_at_least_retry_after(
     server.then(Fault(429, headers))
     result = await worker.flush()
     assert (result.requests, result.stopped) == (1, "rate_limited")
-    assert result.next_wakeup is not None and result.next_wakeup >= NOW + 30
+    assert result.next_wakeup is not None
+    assert result.next_wakeup >= NOW + 30
     clock.advance(29.9)
     assert (await worker.flush()).requests == 0
     clock.advance(result.next_wakeup - clock.now())
@@ -515,7 +528,9 @@ async def test_5xx_backs_off_that_session_only(
     assert (result.stopped, result.rescheduled, result.sent) == (None, 1, 3)
     assert server.stored("b") == expected("b", 2)
     failed = await store.get(session_key("a"))
-    assert failed is not None and failed.attempts == 1 and failed.pending
+    assert failed is not None
+    assert failed.attempts == 1
+    assert failed.pending
     assert result.next_wakeup == failed.next_attempt_at
     assert result.state.summary_key() == "waiting"
     clock.advance(result.next_wakeup - NOW)
@@ -531,7 +546,8 @@ async def test_503_with_retry_after_holds_everything(
     server.then(Fault(503, {"Retry-After": "120"}))
     result = await worker.flush()
     assert (result.requests, result.stopped) == (1, "server")
-    assert result.next_wakeup is not None and result.next_wakeup >= NOW + 120
+    assert result.next_wakeup is not None
+    assert result.next_wakeup >= NOW + 120
     clock.advance(119)
     assert (await worker.flush()).requests == 0
     clock.advance(result.next_wakeup - clock.now())
@@ -548,9 +564,11 @@ async def test_5xx_backoff_grows_per_entry_and_is_capped(
         server.then(Fault(500))
         result = await worker.flush()
         entry = await store.get(session_key("a"))
-        assert entry is not None and entry.attempts == attempt + 1
+        assert entry is not None
+        assert entry.attempts == attempt + 1
         assert 0.0 <= entry.next_attempt_at - clock.now() <= backoff.ceiling(attempt)
-        assert entry.last_error is not None and entry.last_error.code == "http_500"
+        assert entry.last_error is not None
+        assert entry.last_error.code == "http_500"
         assert result.next_wakeup is not None
         clock.advance(result.next_wakeup - clock.now())
     assert (await worker.flush()).sent == 2
@@ -598,7 +616,8 @@ async def test_a_refused_session_blocks_its_messages_but_not_other_sessions(
     failed = await worker.failed_entries()
     assert [e.key for e in failed] == [session_key("a")]
     error = failed[0].last_error
-    assert error is not None and error.code == "validation_failed"
+    assert error is not None
+    assert error.code == "validation_failed"
     assert error.details == (("characterName", "must be 1-200 characters"),)
     assert (result.state.waiting, result.state.failed) == (2, 1)
     assert result.state.summary_key() == "failed"
@@ -614,9 +633,13 @@ async def test_retrying_a_refused_session_sends_it_and_its_messages(
     await worker.flush()
     assert await worker.retry(session_key("a"))
     entry = await store.get(session_key("a"))
-    assert entry is not None and entry.pending and entry.attempts == 0 and entry.last_error is None
+    assert entry is not None
+    assert entry.pending
+    assert entry.attempts == 0
+    assert entry.last_error is None
     result = await worker.flush()
-    assert result.sent == 3 and server.stored("a") == expected("a", 2)
+    assert result.sent == 3
+    assert server.stored("a") == expected("a", 2)
 
 
 async def test_discarding_a_refused_session_fails_its_messages_clearly(
@@ -627,7 +650,8 @@ async def test_discarding_a_refused_session_fails_its_messages_clearly(
     await worker.flush()
     assert await worker.discard(session_key("a"))
     result = await worker.flush()
-    assert result.requests == 0 and result.failed == 2
+    assert result.requests == 0
+    assert result.failed == 2
     errors = {e.key: e.last_error for e in await worker.failed_entries()}
     assert set(errors) == {message_key("a", "a-m0"), message_key("a", "a-m1")}
     assert all(e is not None and e.code == "session_missing" for e in errors.values())
@@ -654,12 +678,16 @@ async def test_mixed_batch_results_are_applied_per_item(
     assert server.stored("a") == [(0, "a says #0"), (2, "a says #2")]
     failed = {e.key: e.last_error for e in await worker.failed_entries()}
     too_long = failed[message_key("a", "a-m1")]
-    assert too_long is not None and too_long.code == "validation_failed"
+    assert too_long is not None
+    assert too_long.code == "validation_failed"
     assert too_long.details == (("content", "at most 100000 characters"),)
     conflict = failed[message_key("a", "a-m3")]
-    assert conflict is not None and conflict.code == "forced"
+    assert conflict is not None
+    assert conflict.code == "forced"
     waiting = await store.get(message_key("a", "a-m4"))
-    assert waiting is not None and waiting.pending and waiting.attempts == 1
+    assert waiting is not None
+    assert waiting.pending
+    assert waiting.attempts == 1
     del server.item_status["a-m4"]
     assert result.next_wakeup is not None
     clock.advance(result.next_wakeup - NOW)
@@ -679,8 +707,10 @@ async def test_409_on_different_content_fails_and_200_replay_succeeds(
     assert server.answers[-1] == 200
     failed = await worker.failed_entries()
     assert [e.key for e in failed] == [message_key("a", "a-m1")]
-    assert failed[0].last_error is not None and failed[0].last_error.code == "conflict"
-    assert server.stored("a") == expected("a", 2) and server.inserts == 2
+    assert failed[0].last_error is not None
+    assert failed[0].last_error.code == "conflict"
+    assert server.stored("a") == expected("a", 2)
+    assert server.inserts == 2
     # The user gives up on the edited copy.
     assert await worker.discard(failed[0].key)
     assert (await worker.state()).summary_key() == "synced"
@@ -709,12 +739,14 @@ async def test_413_splits_the_batch_and_fails_only_what_is_too_big(
         + [message("a", 6, "w" * 3_000)]
     )
     result = await worker.flush()
-    assert result.sent == 7 and result.failed == 1
+    assert result.sent == 7
+    assert result.failed == 1
     assert server.batch_sizes()[0] == 7
     assert [seq for seq, _ in server.stored("a")] == [0, 1, 2, 3, 4, 5]
     [failed] = await worker.failed_entries()
     assert failed.key == message_key("a", "a-m6")
-    assert failed.last_error is not None and failed.last_error.code == "payload_too_large"
+    assert failed.last_error is not None
+    assert failed.last_error.code == "payload_too_large"
 
 
 async def test_retry_and_discard_of_unknown_keys(worker: SyncWorker) -> None:
@@ -745,8 +777,10 @@ async def test_a_session_answer_without_an_id_is_retried(
     server.then(Fault(201, body={"clientSessionId": "a"}))
     result = await worker.flush()
     entry = await store.get(session_key("a"))
-    assert entry is not None and entry.last_error is not None
-    assert entry.last_error.code == "bad_response" and entry.pending
+    assert entry is not None
+    assert entry.last_error is not None
+    assert entry.last_error.code == "bad_response"
+    assert entry.pending
     assert store.sessions == {}
     assert result.next_wakeup is not None
     clock.advance(result.next_wakeup - NOW)
@@ -892,8 +926,10 @@ async def test_flaky_network_and_server_still_store_each_message_exactly_once(
     assert server.stored("a") == expected("a", 25)
     assert server.stored("b") == expected("b", 9)
     assert server.stored("c") == expected("c", 16)
-    assert server.inserts == 50 and len(server.sessions) == 3
-    assert server.faults and None in server.answers  # the script really was flaky
+    assert server.inserts == 50
+    assert len(server.sessions) == 3
+    assert server.faults
+    assert None in server.answers
     # Retry-After was never cut short: no request went before it ran out.
     times = [at for at, _, _ in server.requests]
     for index, fault in server.faults:

@@ -115,7 +115,7 @@ def test_normalize_hf_url(url: str, expected: str) -> None:
     ],
 )
 def test_lib_url_that_is_not_wasm_is_refused_with_a_sentence(url: str) -> None:
-    with pytest.raises(PresetError, match="must be a WebGPU .wasm file"):
+    with pytest.raises(PresetError, match=r"must be a WebGPU \.wasm file"):
         validate_lib_url(url)
 
 

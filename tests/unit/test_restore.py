@@ -210,12 +210,15 @@ def test_fresh_browser_gets_everything_with_swipes_rebuilt(seed: int) -> None:
     ]
     greeting, hello, reply = plan.messages
     assert greeting.swipes == ["Welcome aboard."]  # only the shown greeting was logged
-    assert hello.swipes == ["Hi"] and hello.created_at == T1
+    assert hello.swipes == ["Hi"]
+    assert hello.created_at == T1
     # Whatever order the server's random ids give, the versions come back in the order made.
     assert reply.swipes == ["Hello there.", "Second take.", "Second take, edited."]
-    assert reply.swipe_index == 2 and reply.content == "Second take, edited."
+    assert reply.swipe_index == 2
+    assert reply.content == "Second take, edited."
     assert reply.reasoning == ["", "", ""]
-    assert reply.created_at == T2 and reply.stats == {"tok": 5}
+    assert reply.created_at == T2
+    assert reply.stats == {"tok": 5}
     assert all(m.session_id == device.session.id for m in plan.messages)
     assert len({m.id for m in plan.messages}) == 3
     assert plan.skipped == 0
@@ -284,7 +287,8 @@ def test_partial_overlap_adds_only_what_is_missing() -> None:
     grown = next(m for m in plan.messages if m.id == reply.id)
     assert grown.swipes == ["Hello there.", "From the phone."]
     assert grown.swipe_index == reply.swipe_index  # what this browser showed stays shown
-    assert grown.stats == reply.stats and grown.created_at == reply.created_at
+    assert grown.stats == reply.stats
+    assert grown.created_at == reply.created_at
     mine = [(m.seq, m.swipes[-1]) for m in plan.messages if m.session_id == device.session.id]
     assert mine == [(2, "From the phone."), (3, "More?"), (4, "Sure.")]
     assert len([m for m in plan.messages if m.session_id == second.session.id]) == 3
@@ -319,7 +323,8 @@ def test_a_message_sent_again_at_the_same_seq_keeps_both_texts_as_versions() -> 
     device.log(Message.new(device.session.id, "user", "Hi again", seq=1, now=T3))
     plan = merge(NOTHING, device)
     hello = next(m for m in plan.messages if m.seq == 1)
-    assert hello.swipes == ["Hi", "Hi again"] and hello.content == "Hi again"
+    assert hello.swipes == ["Hi", "Hi again"]
+    assert hello.content == "Hi again"
     assert hello.created_at == T1
 
 
@@ -344,7 +349,8 @@ def test_placeholder_characters_only_when_missing(characters: list[Character], m
     for placeholder in plan.characters:
         assert placeholder.name == "Mira"
         assert placeholder.description == PLACEHOLDER_DESCRIPTION
-        assert not placeholder.builtin and placeholder.created_at == T0
+        assert not placeholder.builtin
+        assert placeholder.created_at == T0
 
 
 def test_sessions_from_several_characters() -> None:
@@ -512,7 +518,9 @@ async def test_pull_history_restores_everything_without_outbox_entries(
     chats = three_chats()
     server = FakeServer(*chats)
     summary = await pull_history(repo, server.send)
-    assert summary.complete and summary.error is None and summary.status is None
+    assert summary.complete
+    assert summary.error is None
+    assert summary.status is None
     assert (summary.remote_sessions, summary.sessions, summary.characters, summary.messages) == (
         3,
         3,
@@ -530,7 +538,8 @@ async def test_pull_history_restores_everything_without_outbox_entries(
     assert {c.id for c in await repo.list_characters()} == {ILSE.id, CUSTOM.id}
 
     again = await pull_history(repo, server.send)
-    assert again.complete and (again.sessions, again.characters, again.messages) == (0, 0, 0)
+    assert again.complete
+    assert (again.sessions, again.characters, again.messages) == (0, 0, 0)
 
 
 async def test_pull_history_on_the_same_browser_writes_nothing(
@@ -542,7 +551,8 @@ async def test_pull_history_on_the_same_browser_writes_nothing(
     await repo.save_messages(device.local, session=device.session)
     before = db.snapshot()
     summary = await pull_history(repo, FakeServer(device).send)
-    assert summary.complete and (summary.sessions, summary.messages) == (0, 0)
+    assert summary.complete
+    assert (summary.sessions, summary.messages) == (0, 0)
     assert db.snapshot() == before
 
 
@@ -568,20 +578,23 @@ async def test_pull_history_stops_and_keeps_what_was_done(
     server.fail_at, server.fail_with = 3, fail_with  # sessions, messages x2, then it fails
     summary = await pull_history(repo, server.send)
     assert not summary.complete
-    assert summary.status == status and words in (summary.error or "")
+    assert summary.status == status
+    assert words in (summary.error or "")
     assert (summary.remote_sessions, summary.sessions, summary.messages) == (3, 2, 6)
     assert len(await repo.list_sessions()) == 2
 
     server.fail_at = None
     rest = await pull_history(repo, server.send)
-    assert rest.complete and (rest.sessions, rest.messages) == (1, 3)
+    assert rest.complete
+    assert (rest.sessions, rest.messages) == (1, 3)
 
 
 async def test_pull_history_fails_on_the_session_list(repo: ChatRepository) -> None:
     server = FakeServer(chat())
     server.fail_at = 0
     summary = await pull_history(repo, server.send)
-    assert summary.error and (summary.remote_sessions, summary.sessions) == (0, 0)
+    assert summary.error
+    assert (summary.remote_sessions, summary.sessions) == (0, 0)
     assert await repo.list_sessions() == []
 
 
@@ -592,10 +605,12 @@ async def test_pull_history_refuses_pages_that_do_not_move(repo: ChatRepository)
         return Response(200, {}, {"items": [remote_session(chat())], "nextCursor": None})
 
     summary = await pull_history(repo, stuck)
-    assert summary.error and "forward" in summary.error
+    assert summary.error
+    assert "forward" in summary.error
 
     async def looping(method: str, path: str) -> Response:
         return Response(200, {}, {"items": [], "nextCursor": "A" * 32})
 
     summary = await pull_history(repo, looping)
-    assert summary.error and "repeated" in summary.error
+    assert summary.error
+    assert "repeated" in summary.error

@@ -240,7 +240,8 @@ async def _populated(repo: ChatRepository) -> dict[str, Any]:
 async def test_export_then_import_round_trips_exactly(repo: ChatRepository) -> None:
     await _populated(repo)
     exported = await repo.export_all()
-    assert exported["format"] == "character-chat-export" and exported["version"] == 1
+    assert exported["format"] == "character-chat-export"
+    assert exported["version"] == 1
     assert exported["exportedAt"] == STAMP
     assert "outbox" not in exported
     assert not any(c["builtin"] for c in exported["characters"])

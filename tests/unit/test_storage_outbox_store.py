@@ -147,7 +147,8 @@ async def test_enqueue_is_idempotent(store: InspectableStore) -> None:
     ]
     assert {e.key: e.order for e in entries if e.key in first} == first  # untouched
     orders = [e.order for e in entries]
-    assert orders == sorted(orders) and len(set(orders)) == 3
+    assert orders == sorted(orders)
+    assert len(set(orders)) == 3
     assert await store.enqueue([]) == []
 
 
@@ -174,7 +175,8 @@ async def test_meta_and_session_map(store: InspectableStore) -> None:
     await store.set_meta("hold", {"until": 1.5, "reason": "network"})
     assert await store.get_meta("hold") == {"until": 1.5, "reason": "network"}
     await store.set_meta("hold", None)
-    assert await store.get_meta("hold") is None and store.meta == {}
+    assert await store.get_meta("hold") is None
+    assert store.meta == {}
     await store.set_meta("hold", None)  # removing twice is fine
     assert await store.get_server_session_id("a") is None
     await store.set_server_session_id("a", "srv-1")

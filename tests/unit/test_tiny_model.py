@@ -49,7 +49,8 @@ def test_config_tokenizer_and_weights_agree() -> None:
     manifest = json.loads((MODEL_DIR / "tensor-cache.json").read_text())
 
     assert config["context_window_size"] == 16384
-    assert config["model_type"] == "llama" and config["quantization"] == "q4f32_1"
+    assert config["model_type"] == "llama"
+    assert config["quantization"] == "q4f32_1"
     vocab = len(tokenizer["model"]["vocab"]) + len(
         [t for t in tokenizer["added_tokens"] if t["content"] not in tokenizer["model"]["vocab"]]
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import mlc_compat  # noqa: E402
+import mlc_compat
 
 __all__ = ["build_mlc", "build_tvm"]
 
