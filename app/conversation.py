@@ -11,18 +11,36 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
+from app import wire
 from app.models import Character, ChatSession, Message
 from app.outbox.entries import Entry, MessageEntry, MessagePayload, SessionEntry, SessionPayload
+from app.think import strip_reasoning
 
 __all__ = [
     "history_for_reply",
     "log_entries",
     "log_message_id",
     "next_seq",
+    "preview_line",
     "session_title",
+    "with_preview",
 ]
+
+PREVIEW_LENGTH = 120
+
+
+def preview_line(messages: Sequence[Message]) -> str:
+    """The sidebar's line for a chat: its last message as plain text, reasoning left out."""
+    last = strip_reasoning(messages[-1].content) if messages else ""
+    return " ".join(last.replace("*", "").split())[:PREVIEW_LENGTH]
+
+
+def with_preview(session: ChatSession, messages: Sequence[Message]) -> ChatSession:
+    """``session`` with the preview of ``messages`` (all of its messages, by ``seq``)."""
+    return replace(session, preview=preview_line(messages))
 
 
 def next_seq(messages: Sequence[Message]) -> int:
@@ -73,11 +91,11 @@ def log_entries(
         SessionEntry(
             client_session_id=session.id,
             payload=SessionPayload(
-                character_id=character.id[:128],
-                character_name=(character.name or "?")[:200],
-                model_id=(model_id or session.model_id or "unknown")[:200],
+                character_id=character.id[: wire.MAX_CHARACTER_ID],
+                character_name=(character.name or "?")[: wire.MAX_NAME],
+                model_id=(model_id or session.model_id or "unknown")[: wire.MAX_NAME],
                 created_at=session.created_at,
-                title=(session.title or None) and session.title[:200],
+                title=(session.title or None) and session.title[: wire.MAX_TITLE],
             ),
         )
     ]

@@ -226,6 +226,9 @@ class ChatSession:
     owner: str = ""
     """The account (server user id) this chat was written under; ``""``: nobody was logged in.
     Only that account sees it on this device, and only its outbox sends its logs."""
+    preview: str | None = None
+    """The sidebar's line for the chat (its last message, plain), kept with every write so
+    listing chats reads no messages; ``None`` for records written before it was kept."""
 
     @classmethod
     def new(
@@ -259,6 +262,7 @@ class ChatSession:
             "user_name": self.user_name,
             "settings": copy.deepcopy(self.settings),
             "owner": self.owner,
+            "preview": self.preview,
         }
 
     @classmethod
@@ -279,6 +283,7 @@ class ChatSession:
             user_name=_text(data, "user_name"),
             settings=_object(data, "settings"),
             owner=_text(data, "owner"),
+            preview=_text(data, "preview") if data.get("preview") is not None else None,
         )
 
 

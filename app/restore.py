@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from app.conversation import log_message_id
+from app.conversation import log_message_id, with_preview
 from app.models import Character, ChatSession, Message, ModelError, builtin_characters
 from app.outbox.ports import NetworkError, Response
 from app.storage.database import DatabaseError
@@ -538,8 +538,10 @@ async def _write_plan(repo: ChatRepository, plan: RestorePlan) -> ChatSession | 
     for character in plan.characters:
         await repo.save_character(character)
     session = plan.sessions[0] if plan.sessions else None
-    if session is not None:  # restored into the account it was pulled from
-        session = replace(session, owner=repo.owner.account)
+    if session is not None:  # new here, so the plan holds all of its messages
+        ordered = sorted(plan.messages, key=lambda m: (m.seq, m.created_at, m.id))
+        # restored into the account it was pulled from
+        session = with_preview(replace(session, owner=repo.owner.account), ordered)
     if plan.messages:
         await repo.save_messages(plan.messages, session=session)
     elif session is not None:

@@ -19,7 +19,14 @@ from app.browser.dom import by_id, delegate, element, on, spawn
 from app.browser.files import download, read_chosen_file
 from app.browser.message_view import StreamingReply, render_message, start_edit
 from app.browser.sidebar import Sidebar
-from app.conversation import history_for_reply, log_entries, next_seq, session_title
+from app.conversation import (
+    history_for_reply,
+    log_entries,
+    next_seq,
+    preview_line,
+    session_title,
+    with_preview,
+)
 from app.engine_errors import EngineError
 from app.models import Character, ChatSession, Message, builtin_characters
 from app.presets import CONTEXT_WINDOW_SIZE
@@ -33,7 +40,7 @@ from app.prompt import (
     reply_token_budget,
     supports_thinking,
 )
-from app.think import ThinkParser, strip_reasoning
+from app.think import ThinkParser
 
 if TYPE_CHECKING:
     from app.account import AccountUser
@@ -57,7 +64,8 @@ class ChatController:
         self.messages: list[Message] = []
         self.reply: StreamingReply | None = None
         self._restoring = False
-        self._previews: dict[str, tuple[str, str]] = {}  # session id -> (updated_at, line)
+        # Lines of chats whose records keep no preview yet: session id -> (updated_at, line).
+        self._previews: dict[str, tuple[str, str]] = {}
         self.view = ChatWindow(self._node)
         self.settings = GenerationSettings()
         self.user_name = "User"
@@ -197,7 +205,8 @@ class ChatController:
             owner=self.repo.owner.account,
         )
         greeting = greeting_message(self.character, session.id, user_name=self.user_name)
-        await self.repo.save_messages([greeting] if greeting else [], session=session)
+        opening = [greeting] if greeting else []
+        await self.repo.save_messages(opening, session=with_preview(session, opening))
         await self.pick_session(session.id)
 
     async def pick_session(self, session_id: str) -> None:
@@ -222,13 +231,20 @@ class ChatController:
             sessions = await self.repo.list_sessions(self.character.id if self.character else None)
         rows = []
         for session in sessions:
-            known = self._previews.get(session.id)
             if self.session and session.id == self.session.id:
-                known = (session.updated_at, _preview(self.messages))
-            elif known is None or known[0] != session.updated_at:  # read once, not every render
-                known = (session.updated_at, _preview(await self.repo.list_messages(session.id)))
-            self._previews[session.id] = known
-            rows.append((session, known[1]))
+                line = preview_line(self.messages)
+            elif session.preview is not None:
+                line = session.preview  # kept with the record: no message read
+            else:  # a record from before previews were kept: its messages read once
+                known = self._previews.get(session.id)
+                if known is None or known[0] != session.updated_at:
+                    known = (
+                        session.updated_at,
+                        preview_line(await self.repo.list_messages(session.id)),
+                    )
+                    self._previews[session.id] = known
+                line = known[1]
+            rows.append((session, line))
         self.sidebar.sessions(rows, self.session.id if self.session else None)
 
     async def rename_session(self, session_id: str) -> None:
@@ -447,6 +463,7 @@ class ChatController:
         entries = log_entries(
             session, self.character, logged, model_id=self.app.engine.model_id or ""
         )
+        session = with_preview(session, [*self.messages, message])
         await self.repo.save_messages([message], session=session, outbox=entries)
         self.session = session
         self.messages.append(message)
@@ -532,11 +549,12 @@ class ChatController:
                     reasoning=parser.reasoning,
                     stats=stats,
                 )
-            session = self.session.touched()
+            messages = [m for m in self.messages if m.id != reply.id] + [reply]
+            session = with_preview(self.session.touched(), messages)
             entries = log_entries(session, self.character, [reply], model_id=model_id)
             await self.repo.save_messages([reply], session=session, outbox=entries)
             self.session = session
-            self.messages = [m for m in self.messages if m.id != reply.id] + [reply]
+            self.messages = messages
             self.on_enqueued()
         view.node.remove()
         if target is not None and not answer:
@@ -579,7 +597,7 @@ class ChatController:
             return
         flipped = self.messages[index].flipped(step)
         self.messages[index] = flipped
-        await self.repo.save_messages([flipped])
+        await self.repo.save_messages([flipped], session=self._previewed())
         self._rerender(flipped.id)
 
     async def edit(self, message_id: str, text: str) -> None:
@@ -595,8 +613,8 @@ class ChatController:
             model_id=self.app.engine.model_id or "",
             edited=True,
         )
-        await self.repo.save_messages([edited], outbox=entries)
         self.messages[index] = edited
+        await self.repo.save_messages([edited], session=self._previewed(), outbox=entries)
         self.on_enqueued()
         self._rerender(edited.id)
 
@@ -604,20 +622,20 @@ class ChatController:
         """Delete a message from the local history."""
         if self.busy or not window.confirm(self.t("chat.delete_confirm")):
             return
-        await self.repo.delete_message(message_id)
         self.messages = [m for m in self.messages if m.id != message_id]
+        await self.repo.delete_message(message_id, session=self._previewed())
         self.view.forget(self.messages, message_id)
         await self.render_sidebar()
+
+    def _previewed(self) -> ChatSession | None:
+        """The open chat's record, now with the preview of its messages (None: no chat)."""
+        if self.session is not None:
+            self.session = with_preview(self.session, self.messages)
+        return self.session
 
     def relabel(self) -> None:
         """Re-render in the current language."""
         self.render_chat()
-
-
-def _preview(messages: list[Message]) -> str:
-    """The sidebar's line for a chat: its last message as plain text."""
-    last = strip_reasoning(messages[-1].content) if messages else ""
-    return " ".join(last.replace("*", "").split())[:120]
 
 
 def _shape(messages: list[Message]) -> list[tuple[str, int, int, int]]:

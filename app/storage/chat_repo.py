@@ -286,9 +286,11 @@ class ChatRepository:
             adds += outbox_adds([entry], owner=owners[entry.client_session_id])
         return await self.db.write(puts=puts, adds=adds)
 
-    async def delete_message(self, message_id: str) -> None:
-        """Delete one message (not its outbox entry)."""
-        await self.db.write(deletes=[(MESSAGES, message_id)])
+    async def delete_message(self, message_id: str, *, session: ChatSession | None = None) -> None:
+        """Delete one message (not its outbox entry), writing ``session`` (its new preview) in
+        the same transaction."""
+        puts = [(SESSIONS, _readable(session.to_dict(), ChatSession))] if session else []
+        await self.db.write(puts=puts, deletes=[(MESSAGES, message_id)])
 
     # -- accounts -----------------------------------------------------------------------------
 

@@ -80,3 +80,27 @@ def test_session_title_from_first_user_message() -> None:
     title = session_title(CHAR, [long])
     assert len(title) <= 60
     assert title.endswith("…")
+
+
+def test_preview_line_is_the_last_message_plain_and_short() -> None:
+    from app.conversation import PREVIEW_LENGTH, preview_line
+
+    first = Message.new("s", "user", "hello", seq=0)
+    last = Message.new(
+        "s", "assistant", "<think>hmm</think>*waves*\n\n  Hi   there " + "x" * 300, seq=1
+    )
+    line = preview_line([first, last])
+    assert line.startswith("waves Hi there x")
+    assert "hmm" not in line
+    assert len(line) == PREVIEW_LENGTH
+    assert preview_line([]) == ""
+
+
+def test_a_sessions_preview_survives_its_record_and_old_records_have_none() -> None:
+    from app.conversation import with_preview
+
+    session = with_preview(ChatSession.new("c"), [Message.new("s", "user", "a line", seq=0)])
+    assert session.preview == "a line"
+    assert ChatSession.from_dict(session.to_dict()) == session
+    old = {k: v for k, v in session.to_dict().items() if k != "preview"}
+    assert ChatSession.from_dict(old).preview is None  # read once by the sidebar, then kept

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.conversation import log_entries
+from app.conversation import log_entries, preview_line
 from app.models import Character, ChatSession, Message, builtin_characters
 from app.outbox.entries import MessageEntry
 from app.outbox.ports import NetworkError, Response
@@ -533,6 +533,9 @@ async def test_pull_history_restores_everything_without_outbox_entries(
         restored = await repo.list_messages(device.session.id)
         assert [m.seq for m in restored] == [0, 1, 2]
         assert restored[1].content == "Hi"
+        session = await repo.get_session(device.session.id)
+        assert session is not None
+        assert session.preview == preview_line(restored)  # the sidebar reads no messages
     reply = (await repo.list_messages(chats[0].session.id))[2]
     assert reply.swipes == ["Hello there.", "Second take.", "Second take, edited."]
     assert {c.id for c in await repo.list_characters()} == {ILSE.id, CUSTOM.id}

@@ -364,3 +364,19 @@ async def test_import_accepts_messages_of_a_session_already_on_the_device(
 async def test_import_of_an_empty_export(repo: ChatRepository) -> None:
     summary = await repo.import_all({"format": "character-chat-export", "version": 1})
     assert summary == ImportSummary(0, 0, 0, 0)
+
+
+async def test_deleting_a_message_writes_the_sessions_new_preview_with_it(
+    repo: ChatRepository,
+) -> None:
+    from app.conversation import with_preview
+
+    session = ChatSession.new("c", now=STAMP)
+    first = Message.new(session.id, "user", "kept", seq=0)
+    second = Message.new(session.id, "assistant", "deleted", seq=1)
+    await repo.save_messages([first, second], session=with_preview(session, [first, second]))
+    await repo.delete_message(second.id, session=with_preview(session, [first]))
+    stored = await repo.get_session(session.id)
+    assert stored is not None
+    assert stored.preview == "kept"
+    assert [m.id for m in await repo.list_messages(session.id)] == [first.id]
