@@ -30,6 +30,8 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from app.wire import STATUS_CODES, ErrorCode
+
 if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ExceptionHandlersMap
@@ -74,7 +76,7 @@ class ApiError(Exception):
     """A domain error with its HTTP status and stable code."""
 
     status_code: int = HTTP_500_INTERNAL_SERVER_ERROR
-    code: str = "internal_error"
+    code: str = ErrorCode.INTERNAL_ERROR.value
 
     def __init__(
         self,
@@ -93,21 +95,21 @@ class NotFound(ApiError):
     """The resource does not exist, or belongs to someone else."""
 
     status_code = HTTP_404_NOT_FOUND
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND.value
 
 
 class Conflict(ApiError):
     """The idempotency key is taken by a different payload."""
 
     status_code = HTTP_409_CONFLICT
-    code = "conflict"
+    code = ErrorCode.CONFLICT.value
 
 
 class InvalidFields(ApiError):
     """Fields the types accept but a rule refuses (``422 validation_failed``, with details)."""
 
     status_code = HTTP_422_UNPROCESSABLE_ENTITY
-    code = "validation_failed"
+    code = ErrorCode.VALIDATION_FAILED.value
 
     def __init__(self, details: list[FieldError]) -> None:
         super().__init__("Some fields are invalid.", details=details)
@@ -117,30 +119,26 @@ class RateLimited(ApiError):
     """Too many requests; ``Retry-After`` says when to try again."""
 
     status_code = HTTP_429_TOO_MANY_REQUESTS
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED.value
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
 
 
-#: Codes for statuses that Litestar raises itself (a 403 is only ever its CSRF check here).
+#: Codes for statuses that Litestar raises itself (the page's table, app/wire.py; a 403 is
+#: only ever Litestar's CSRF check here).
 _CODES: dict[int, str] = {
-    HTTP_401_UNAUTHORIZED: "unauthenticated",
-    HTTP_403_FORBIDDEN: "csrf_failed",
-    HTTP_404_NOT_FOUND: "not_found",
-    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
-    HTTP_422_UNPROCESSABLE_ENTITY: "validation_failed",
-    HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
-    HTTP_500_INTERNAL_SERVER_ERROR: "internal_error",
+    **{status: code.value for status, code in STATUS_CODES.items()},
+    HTTP_403_FORBIDDEN: ErrorCode.CSRF_FAILED.value,
 }
 
 _MESSAGES: dict[str, str] = {
-    "unauthenticated": "Log in to use this endpoint.",
-    "csrf_failed": "The CSRF token is missing or wrong: send the csrftoken cookie's value in the x-csrftoken header.",
-    "not_found": "Not found.",
-    "payload_too_large": "The request body is too large.",
-    "rate_limited": "Too many requests; try again later.",
-    "internal_error": "Something went wrong on our side.",
+    ErrorCode.UNAUTHENTICATED.value: "Log in to use this endpoint.",
+    ErrorCode.CSRF_FAILED.value: "The CSRF token is missing or wrong: send the csrftoken cookie's value in the x-csrftoken header.",
+    ErrorCode.NOT_FOUND.value: "Not found.",
+    ErrorCode.PAYLOAD_TOO_LARGE.value: "The request body is too large.",
+    ErrorCode.RATE_LIMITED.value: "Too many requests; try again later.",
+    ErrorCode.INTERNAL_ERROR.value: "Something went wrong on our side.",
 }
 
 _AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$")
@@ -193,7 +191,7 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
         if isinstance(item, dict)
     ] or [FieldError(field="", message=exc.detail)]
     return _response(
-        _body("validation_failed", "Some fields are invalid.", details),
+        _body(ErrorCode.VALIDATION_FAILED.value, "Some fields are invalid.", details),
         HTTP_422_UNPROCESSABLE_ENTITY,
     )
 
@@ -208,7 +206,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
         # A body that is not JSON, or a broken header: the client sent something unreadable.
         details = [FieldError(field="", message=exc.detail)]
         return _response(
-            _body("validation_failed", "The request could not be read.", details),
+            _body(ErrorCode.VALIDATION_FAILED.value, "The request could not be read.", details),
             HTTP_422_UNPROCESSABLE_ENTITY,
             headers,
         )
@@ -221,7 +219,7 @@ def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorB
     """JSON nested deeper than the decoder goes: an unreadable request, not our failure."""
     details = [FieldError(field="", message="The JSON nests too deeply.")]
     return _response(
-        _body("validation_failed", "The request could not be read.", details),
+        _body(ErrorCode.VALIDATION_FAILED.value, "The request could not be read.", details),
         HTTP_422_UNPROCESSABLE_ENTITY,
     )
 
@@ -229,7 +227,8 @@ def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorB
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(
-        _body("internal_error", _MESSAGES["internal_error"]), HTTP_500_INTERNAL_SERVER_ERROR
+        _body(ErrorCode.INTERNAL_ERROR.value, _MESSAGES[ErrorCode.INTERNAL_ERROR.value]),
+        HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 

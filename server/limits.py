@@ -19,6 +19,7 @@ from litestar.middleware.rate_limit import get_remote_address
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 
+from app import wire
 from server.errors import RateLimited
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 #: Largest request body accepted (``413 payload_too_large`` above it).
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = wire.MAX_BODY_BYTES
 
 #: Store names.
 API_RATE_LIMIT = "api_rate_limit"

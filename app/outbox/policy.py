@@ -38,6 +38,7 @@ from uuid import UUID
 
 from app.outbox.entries import ErrorInfo
 from app.outbox.ports import NetworkError, Response
+from app.wire import STATUS_CODES, ErrorCode
 
 if TYPE_CHECKING:
     from app.outbox.ports import Random
@@ -57,28 +58,9 @@ __all__ = [
     "session_id_from",
 ]
 
-NETWORK_ERROR = "network_error"
-"""Our code for a request that got no HTTP answer."""
-BAD_RESPONSE = "bad_response"
-"""Our code for a ``2xx`` whose body is not what the contract says (retried like a ``5xx``)."""
-SESSION_MISSING = "session_missing"
-"""Our code for a message whose session entry was discarded before the server created it."""
-
-_DEFAULT_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    408: "request_timeout",
-    409: "conflict",
-    413: "payload_too_large",
-    422: "validation_failed",
-    429: "rate_limited",
-    500: "internal_error",
-    502: "bad_gateway",
-    503: "service_unavailable",
-    504: "gateway_timeout",
-}
+NETWORK_ERROR = ErrorCode.NETWORK_ERROR.value
+BAD_RESPONSE = ErrorCode.BAD_RESPONSE.value
+SESSION_MISSING = ErrorCode.SESSION_MISSING.value
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
@@ -145,7 +127,8 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 def error_info(status: int, body: Any) -> ErrorInfo:
     """The error to keep for a non-``2xx``: the body's ``{code, message, details}`` if present."""
-    code = _DEFAULT_CODES.get(status, f"http_{status}")
+    known = STATUS_CODES.get(status)
+    code = known.value if known else f"http_{status}"
     message = f"The server answered HTTP {status}."
     details: tuple[tuple[str, str], ...] = ()
     if isinstance(body, Mapping):

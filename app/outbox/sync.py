@@ -40,6 +40,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from app import wire
 from app.outbox.entries import ErrorInfo, MessageEntry, SessionEntry
 from app.outbox.policy import (
     NETWORK_ERROR,
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HOLD_META", "LAST_SYNCED_META", "MAX_BATCH_SIZE", "FlushResult", "SyncWorker"]
 
-MAX_BATCH_SIZE = 200
+MAX_BATCH_SIZE = wire.MAX_BATCH_SIZE
 """The batch endpoint takes 1..200 messages."""
 HOLD_META = "hold"
 """Store metadata: the outbox-wide backoff ``{"until", "failures", "reason"}``."""

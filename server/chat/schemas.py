@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from app import jsontext
+from app import jsontext, wire
 from server.errors import ErrorBody, FieldError
 
 __all__ = [
@@ -31,14 +31,19 @@ __all__ = [
 _NO_NUL = r"^[^\x00]*$"
 
 
-CharacterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=_NO_NUL)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_NO_NUL)]
-Title = Annotated[str, msgspec.Meta(max_length=200, pattern=_NO_NUL)]
-ModelId = Annotated[str, msgspec.Meta(max_length=200, pattern=_NO_NUL)]
+# The limits are the page's too (app/wire.py): it clips what it logs to them.
+CharacterId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=wire.MAX_CHARACTER_ID, pattern=_NO_NUL)
+]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=wire.MAX_NAME, pattern=_NO_NUL)]
+Title = Annotated[str, msgspec.Meta(max_length=wire.MAX_TITLE, pattern=_NO_NUL)]
+ModelId = Annotated[str, msgspec.Meta(max_length=wire.MAX_NAME, pattern=_NO_NUL)]
 Content = Annotated[
     str,
     msgspec.Meta(
-        max_length=100_000, pattern=_NO_NUL, description="The raw text, up to 100,000 characters."
+        max_length=wire.MAX_CONTENT,
+        pattern=_NO_NUL,
+        description=f"The raw text, up to {wire.MAX_CONTENT:,} characters.",
     ),
 ]
 
@@ -61,11 +66,11 @@ Timestamp = Annotated[
 Stats = Annotated[
     dict[str, Any],
     msgspec.Meta(
-        max_length=64,
+        max_length=wire.MAX_STATS_KEYS,
         description="Free-form generation statistics (tokens/s, ...); at most 16 KiB as JSON.",
     ),
 ]
-_MAX_STATS_BYTES = 16 * 1024
+_MAX_STATS_BYTES = wire.MAX_STATS_BYTES
 
 
 def check_timestamp(value: datetime.datetime, field: str) -> list[FieldError]:
@@ -170,8 +175,9 @@ class BatchIn(msgspec.Struct, rename="camel"):
         list[dict[str, Any]],
         msgspec.Meta(
             min_length=1,
-            max_length=200,
-            description="1-200 `MessageIn` objects; an invalid one gets its own 422 result.",
+            max_length=wire.MAX_BATCH_SIZE,
+            description=f"1-{wire.MAX_BATCH_SIZE} `MessageIn` objects; an invalid one gets its "
+            "own 422 result.",
         ),
     ]
 

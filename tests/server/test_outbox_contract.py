@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -202,3 +203,20 @@ async def test_logged_out_pauses_and_a_login_resumes(
     result = await worker.flush()
     assert result.stopped is None
     assert await stored(anon, store.sessions[cid("a")]) == [(0, "a says #0")]
+
+
+async def test_what_the_page_logs_fits_the_servers_limits(
+    alice: Api, store: MemoryStore, clock: FakeClock
+) -> None:
+    """A card's name or id longer than the API takes is clipped to the shared limits
+    (app/wire.py), so the chat's logs are accepted instead of failing for good."""
+    from app.conversation import log_entries
+    from app.models import Character, ChatSession, Message
+
+    character = replace(Character.new("N" * 500, now="2025-01-01T00:00:00Z"), id="c" * 300)
+    session = ChatSession.new(character.id, title="T" * 500, now="2025-01-01T00:00:00Z")
+    said = Message.new(session.id, "user", "hello", seq=0)
+    await store.enqueue(log_entries(session, character, [said], model_id="m" * 500))
+    result = await worker_for(store, ApiTransport(alice), clock).flush()
+    assert (result.sent, result.failed) == (2, 0)
+    assert await stored(alice, store.sessions[session.id]) == [(0, "hello")]
