@@ -25,8 +25,22 @@ def _drop_stale_snapshot_modules() -> None:
             return
 
 
+def _cannot_start(exc: BaseException) -> None:
+    """The app's own modules failed to import (a broken deploy): say so on the page, which
+    otherwise keeps showing "Loading" for ever. No catalogue is loaded yet: English only."""
+    from pyscript import document
+
+    status = document.getElementById("status")
+    status.textContent = f"The app could not start ({type(exc).__name__}: {exc}). Reload the page."
+    status.setAttribute("data-state", "error")
+
+
 _drop_stale_snapshot_modules()
 
-from app.main import main  # noqa: E402
+try:
+    from app.main import main
+except Exception as exc:
+    _cannot_start(exc)
+    raise
 
 await main()  # noqa: F704 - PyScript runs scripts with top-level await

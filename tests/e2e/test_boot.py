@@ -219,3 +219,29 @@ def test_app_modules_from_the_snapshot_give_way_to_changed_files(
     expect(page.locator("#status")).to_have_attribute("data-state", "ready")
     from_file = page.evaluate("globalThis.__tokensFromFile === true")
     assert from_file is changed  # unchanged files: the snapshot's modules are used as they are
+
+
+def test_a_broken_app_package_says_so_instead_of_loading_for_ever(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    """A deploy whose modules fail to import (here app/main.py) ends on a readable error."""
+
+    def serve_broken(route: Route) -> None:
+        served = zipfile.ZipFile(io.BytesIO(route.fetch().body()))
+        body = io.BytesIO()
+        with zipfile.ZipFile(body, "w") as bundle:
+            for name in served.namelist():
+                data = served.read(name)
+                if name == "app/main.py":
+                    data += b"\nimport app.no_such_module\n"
+                bundle.writestr(name, data)
+        route.fulfill(body=body.getvalue(), content_type="application/zip")
+
+    context.route("**/app.zip", serve_broken)
+    page = context.new_page()
+    page.goto(live_server.url)
+    wait_ready(page)
+    status = page.locator("#status")
+    expect(status).to_have_attribute("data-state", "error")
+    expect(status).to_contain_text("could not start")
+    expect(status).to_contain_text("no_such_module")
