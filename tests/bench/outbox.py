@@ -22,7 +22,6 @@ import random
 import sys
 import tempfile
 import time
-import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -122,11 +121,6 @@ async def _flush_seconds(base_url: str, batch_size: int) -> float:
         return elapsed
 
 
-def _app_files() -> list[str]:
-    config = tomllib.loads((ROOT / "pyscript.toml").read_text())
-    return [path.removeprefix("./") for path in config["files"]]
-
-
 #: A stand-in for PyScript's modules, enough for the IndexedDB adapter under plain Pyodide.
 SHIM = {
     "pyscript/__init__.py": "import js as window\nfrom js import document\n",
@@ -174,7 +168,7 @@ async (records) => {
 """
 
 BOOT_PYODIDE = """
-async ({files, shim}) => {
+async ({shim}) => {
   const { loadPyodide } = await import("/runtime/pyodide/pyodide.mjs");
   const py = await loadPyodide({indexURL: "/runtime/pyodide/"});
   py.registerJsModule("bench_idb", await import("/static/idb.js"));
@@ -186,7 +180,9 @@ async ({files, shim}) => {
     }
     py.FS.writeFile(path, text);
   };
-  for (const path of files) write(path, await (await fetch("/" + path)).text());
+  // The app package as the page gets it (pyscript.toml: "./app.zip" = "./*").
+  const archive = await (await fetch("/app.zip")).arrayBuffer();
+  py.unpackArchive(archive, "zip", {extractDir: "/home/pyodide"});
   for (const [path, text] of Object.entries(shim)) write(path, text);
   globalThis.__py = py;
   return true;
@@ -201,7 +197,7 @@ def _enqueue_ms(base_url: str, records: list[dict[str, Any]]) -> tuple[float, fl
         try:
             page = browser.new_context(bypass_csp=True, service_workers="block").new_page()
             page.goto(f"{base_url}/healthz")  # the app's origin, without booting the app
-            page.evaluate(BOOT_PYODIDE, {"files": _app_files(), "shim": SHIM})
+            page.evaluate(BOOT_PYODIDE, {"shim": SHIM})
             python, plain = [], []
             for _ in range(ROUNDS):
                 python.append(

@@ -194,6 +194,23 @@ def test_app_boots_with_the_scripted_engine(page: Page, live_server: LiveServer)
     assert page.evaluate("async () => (await import('/runtime/web-llm/index.js')).__scripted")
 
 
+def serve_app_with(context: BrowserContext, module: str, lines: bytes) -> None:
+    """Serve /app.zip with ``lines`` appended to ``module`` (nothing appended: as served)."""
+
+    def fulfil(route: Route) -> None:
+        served = zipfile.ZipFile(io.BytesIO(route.fetch().body()))
+        body = io.BytesIO()
+        with zipfile.ZipFile(body, "w") as bundle:
+            for name in served.namelist():
+                data = served.read(name)
+                bundle.writestr(
+                    name, data + b"\n" + lines + b"\n" if name == module and lines else data
+                )
+        route.fulfill(body=body.getvalue(), content_type="application/zip")
+
+    context.route("**/app.zip", fulfil)
+
+
 @pytest.mark.parametrize("changed", [False, True])
 def test_app_modules_from_the_snapshot_give_way_to_changed_files(
     context: BrowserContext, live_server: LiveServer, changed: bool
@@ -201,18 +218,12 @@ def test_app_modules_from_the_snapshot_give_way_to_changed_files(
     """The snapshot holds app modules as they were when it was built; a page served other
     files must run those (here, app/tokens.py with one more line that marks the page)."""
 
-    def serve_bundle(route: Route) -> None:
-        served = zipfile.ZipFile(io.BytesIO(route.fetch().body()))
-        body = io.BytesIO()
-        with zipfile.ZipFile(body, "w") as bundle:
-            for name in served.namelist():
-                data = served.read(name)
-                if changed and name == "app/tokens.py":
-                    data += b"\nimport js as _js\n_js.globalThis.__tokensFromFile = True\n"
-                bundle.writestr(name, data)
-        route.fulfill(body=body.getvalue(), content_type="application/zip")
-
-    context.route("**/app.zip", serve_bundle)
+    if changed:
+        serve_app_with(
+            context, "app/tokens.py", b"import js\njs.globalThis.__tokensFromFile = True"
+        )
+    else:
+        serve_app_with(context, "app/tokens.py", b"")
     page = context.new_page()
     page.goto(live_server.url)
     wait_ready(page)
@@ -226,18 +237,7 @@ def test_a_broken_app_package_says_so_instead_of_loading_for_ever(
 ) -> None:
     """A deploy whose modules fail to import (here app/main.py) ends on a readable error."""
 
-    def serve_broken(route: Route) -> None:
-        served = zipfile.ZipFile(io.BytesIO(route.fetch().body()))
-        body = io.BytesIO()
-        with zipfile.ZipFile(body, "w") as bundle:
-            for name in served.namelist():
-                data = served.read(name)
-                if name == "app/main.py":
-                    data += b"\nimport app.no_such_module\n"
-                bundle.writestr(name, data)
-        route.fulfill(body=body.getvalue(), content_type="application/zip")
-
-    context.route("**/app.zip", serve_broken)
+    serve_app_with(context, "app/main.py", b"import app.no_such_module")
     page = context.new_page()
     page.goto(live_server.url)
     wait_ready(page)
