@@ -14,7 +14,7 @@ from typing import Any
 from app.gpu import GpuReport
 from app.presets import needs_f16
 
-__all__ = ["ModelChoice", "assess_models", "recommend"]
+__all__ = ["ModelChoice", "StorageCheck", "assess_models", "recommend", "storage_check"]
 
 #: Preferred for a character chat, best first; q4f16 where the GPU can, q4f32 otherwise.
 _FAVOURITES = ("Qwen3-8B", "Qwen3-4B", "Qwen3-1.7B", "Qwen3-0.6B")
@@ -97,3 +97,28 @@ def recommend(
     if candidates:
         return candidates[-1].model_id
     return min(by_id.values(), key=lambda choice: choice.vram_mb).model_id
+
+
+PERSIST_ABOVE = 512 * 2**20
+"""Downloads larger than this ask the browser to keep the site's storage (no eviction)."""
+
+
+@dataclass(frozen=True)
+class StorageCheck:
+    """Before a download: warn that it may not fit, and whether to ask for lasting storage."""
+
+    warn: bool
+    persist: bool
+    need_gb: str
+    free_gb: str
+
+
+def storage_check(
+    record: Mapping[str, Any], *, free: float | None, cached: bool, confirmed: bool
+) -> StorageCheck:
+    """Whether loading ``record``'s model needs a warning first: a download larger than the
+    ``free`` bytes the browser reports, not yet confirmed by the user (asking again loads)."""
+    need = 0.0 if cached else float(record.get("vram_required_MB") or 0) * 2**20
+    warn = free is not None and need > free and not confirmed
+    free_gb = f"{(free or 0) / 2**30:.1f}"
+    return StorageCheck(warn, not warn and need > PERSIST_ABOVE, f"{need / 2**30:.1f}", free_gb)

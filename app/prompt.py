@@ -379,6 +379,59 @@ def build_prompt(
         character, user_name=user_name, global_post_history=global_post_history
     )
     last = turns[-1][2] + (f"\n\n[System note: {post}]" if post else "")
+    fitted = _fit_ends(
+        character,
+        last,
+        budget,
+        user_name=user_name,
+        global_system_prompt=global_system_prompt,
+        cost=cost,
+        count_tokens=count_tokens,
+    )
+    system, last = fitted.system, fitted.last
+    system_cost, last_cost = system_cost_of(system), cost(last)
+    kept, room = _fit_history(turns[:-1], opening, budget - system_cost - last_cost, cost)
+
+    messages = [{"role": "system", "content": system}] if system else []
+    messages += [{"role": role, "content": content} for _, role, content in kept]
+    messages.append({"role": "user", "content": last})
+    return PromptResult(
+        messages=messages,
+        dropped_count=len(turns) - 1 - len(kept),
+        prompt_tokens=budget - room,
+        examples_dropped=fitted.examples_dropped,
+        system_truncated=fitted.system_truncated,
+        last_message_truncated=fitted.last_truncated,
+    )
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """The system message and the user's last message, made to fit, and what gave way."""
+
+    system: str
+    last: str
+    examples_dropped: bool = False
+    system_truncated: bool = False
+    last_truncated: bool = False
+
+
+def _fit_ends(
+    character: Character,
+    last: str,
+    budget: int,
+    *,
+    user_name: str,
+    global_system_prompt: str,
+    cost: Callable[[str], int],
+    count_tokens: Callable[[str], int],
+) -> _Ends:
+    """Both ends of the prompt within ``budget``: first the example dialogue goes, then the
+    system message keeps at most half, then the last message loses its start."""
+
+    def system_cost_of(text: str) -> int:
+        return cost(text) if text else 0  # an empty system message is not sent
+
     system = system_prompt_text(
         character, user_name=user_name, global_system_prompt=global_system_prompt
     )
@@ -398,21 +451,8 @@ def build_prompt(
         system_cost, system_truncated = system_cost_of(system), True
     if system_cost + last_cost > budget:
         last = _keep_end(last, budget - system_cost - MESSAGE_OVERHEAD, count_tokens)
-        last_cost, last_truncated = cost(last), True
-
-    kept, room = _fit_history(turns[:-1], opening, budget - system_cost - last_cost, cost)
-
-    messages = [{"role": "system", "content": system}] if system else []
-    messages += [{"role": role, "content": content} for _, role, content in kept]
-    messages.append({"role": "user", "content": last})
-    return PromptResult(
-        messages=messages,
-        dropped_count=len(turns) - 1 - len(kept),
-        prompt_tokens=budget - room,
-        examples_dropped=examples_dropped,
-        system_truncated=system_truncated,
-        last_message_truncated=last_truncated,
-    )
+        last_truncated = True
+    return _Ends(system, last, examples_dropped, system_truncated, last_truncated)
 
 
 # --- request options --------------------------------------------------------------------------

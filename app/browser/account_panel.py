@@ -17,10 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from pyscript import window
 
+from app import account_state, preferences
 from app.account import UNKNOWN, AccountUser, read_status, status_retry_delay
+from app.account_state import AccountState, AccountStep
+from app.browser import account_view, prefs
 from app.browser.dom import by_id, on, spawn
 from app.browser.failed_entries import FailedEntries
 from app.browser.http import api_json
+from app.browser.sync_chip import show_chip
 from app.i18n import Translate
 from app.jsontext import loads
 from app.outbox.ports import NetworkError
@@ -33,13 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AccountPanel", "last_user"]
 
-_LAST_USER = "account.lastUser"
-_DECLINED = "account.adoptDeclined:"
-
 
 def last_user() -> AccountUser | None:
     """Who was signed in when this browser last knew (shown offline, and the first owner)."""
-    raw = window.localStorage.getItem(_LAST_USER)
+    raw = prefs.get(preferences.LAST_USER)
     try:
         return AccountUser.from_dict(loads(str(raw))) if raw else None
     except ValueError:  # an older value: just a username, without the id owning the data
@@ -62,11 +63,16 @@ class AccountPanel:
         self.repo = repo
         self._on_account = on_account
         self._on_login = on_login
-        self.user: AccountUser | None = last_user()
+        self.account = AccountState(user=last_user())
         self.state: OutboxState | None = None
         self.failed = FailedEntries(t, runtime)
         self.dialog = by_id("account-dialog")
         self.form = by_id("account-form")
+        self._checking = False
+        self._wire()
+        runtime.on_auth = self._on_other_tab
+
+    def _wire(self) -> None:
         on(by_id("account-button"), "click", lambda _e: self.open())
         on(by_id("sync-indicator"), "click", lambda _e: self.open())
         on(self.form, "submit", self._on_submit, prevent=True)
@@ -74,16 +80,16 @@ class AccountPanel:
         on(by_id("logout"), "click", lambda _e: spawn(self.ask_logout()))
         on(by_id("logout-keep"), "click", lambda _e: self.logout(remove=False))
         on(by_id("logout-remove"), "click", lambda _e: self.logout(remove=True))
-        on(by_id("adopt-yes"), "click", lambda _e: self._adopt(True))
-        on(by_id("adopt-no"), "click", lambda _e: self._adopt(False))
+        on(by_id("adopt-yes"), "click", lambda _e: self._adopt(yes=True))
+        on(by_id("adopt-no"), "click", lambda _e: self._adopt(yes=False))
         by_id("account-button").removeAttribute("disabled")
-        self._status_known = False
-        self._checking = False
-        self._changes = 0
-        """Counts logins and logouts, so a slower status answer cannot undo one."""
-        runtime.on_auth = self._on_other_tab
         for event in ("online", "offline"):
             on(window, event, lambda _e: self._on_connectivity())
+
+    @property
+    def user(self) -> AccountUser | None:
+        """Who is signed in, as far as this tab knows."""
+        return self.account.user
 
     @property
     def username(self) -> str | None:
@@ -102,76 +108,80 @@ class AccountPanel:
             self._checking = False
 
     async def _check_status(self) -> None:
-        attempt = 0
-        asked_at = self._changes
-        while True:
+        asked_at = self.account.changes  # a login or logout from now on is newer
+        for attempt in range(1_000_000):
             if not bool(window.navigator.onLine):
-                self._offline_start()
+                self.account = replace(self.account, known=False)
+                self._render()  # offline: who was signed in last; asked again once online
                 return
             try:
                 response = await api_json("GET", "/api/v1/auth/status")
                 found = read_status(response.status, response.body)
             except NetworkError:
                 found = UNKNOWN
-            if asked_at != self._changes:  # the user logged in or out meanwhile: that is newer
+            step = account_state.status_answered(self.account, found, asked_at=asked_at)
+            if not any(isinstance(e, account_state.AskAgain) for e in step.effects):
+                await self._apply(step)
                 return
-            if found is not UNKNOWN:
-                break
             self._render(checking=True)
             await asyncio.sleep(status_retry_delay(attempt))
-            attempt += 1
-            if asked_at != self._changes:
+            if asked_at != self.account.changes:
                 return
-        self._status_known = True
-        user = found if isinstance(found, AccountUser) else None
-        await self._become(user, broadcast=False)
-        if user:
-            await self.runtime.login(user.to_dict())
-            await self._offer_adoption(user, asked=False)
-            await self._on_login(user.id)
 
-    def _offline_start(self) -> None:
-        """Offline: show who was signed in last; ask the server once we are back online."""
-        self._status_known = False
-        self._render()
+    async def _apply(self, step: AccountStep) -> None:
+        """Perform ``step``'s effects in order, with its state in place first."""
+        self.account = step.state
+        for effect in step.effects:
+            if isinstance(effect, account_state.RemoveData):
+                await self.repo.remove_account_data(effect.user.id)
+                prefs.drop(preferences.restored_key(effect.user.id))  # pull it all next time
+            elif isinstance(effect, account_state.Become):
+                await self._become(effect)
+            elif isinstance(effect, account_state.ResumeOutbox):
+                await self.runtime.login(effect.user.to_dict())
+            elif isinstance(effect, account_state.OfferAdoption):
+                offered = await self._offer_adoption(effect.user, asked=effect.asked)
+                if effect.asked and not offered:
+                    self.dialog.close()  # logged in, nothing to ask: the sheet is done
+            elif isinstance(effect, account_state.Adopt):
+                await self._adopted(effect)
+            elif isinstance(effect, account_state.Restore):
+                await self._on_login(effect.user.id)
+            elif isinstance(effect, account_state.CheckStatus):
+                spawn(self.start())
 
-    async def _become(self, user: AccountUser | None, *, broadcast: bool) -> None:
-        """``user`` is signed in now (``None``: nobody): their chats and outbox are in use.
+    async def _become(self, effect: account_state.Become) -> None:
+        """``effect.user``'s chats and outbox are in use now (``None``: nobody's).
 
         Chats made while logged out that hold nothing the user wrote (a greeting) join the
         account at once; the others wait for the user's answer (:meth:`_offer_adoption`).
         """
-        changed = user != self.user
-        self.user = user
+        user = effect.user
         self.repo.owner.account = user.id if user else NOBODY
         self._remember()
         self._render()
-        if broadcast and not user:
+        if effect.broadcast and not user:
             await self.runtime.logout()
         if user is not None:
             await self.repo.adopt(user.id, written=False)
-        if changed:
+        if effect.changed:
             await self._on_account(user)
 
     def _on_other_tab(self, logged_in: bool, user_data: Any) -> None:
         """Another tab logged in or out: the cookie is shared, so the same is true here."""
-        self._changes += 1
         user = AccountUser.from_dict(user_data)
-        if logged_in and user is None:  # an older tab says only "logged in": ask who
-            spawn(self.start())
-            return
-        self._status_known = True
-        spawn(self._become(user, broadcast=False))
+        step = account_state.other_tab(self.account, logged_in=logged_in, user=user)
+        spawn(self._apply(step))
 
     def _remember(self) -> None:
         if self.user:
-            window.localStorage.setItem(_LAST_USER, json.dumps(self.user.to_dict()))
+            prefs.put(preferences.LAST_USER, json.dumps(self.user.to_dict()))
         else:
-            window.localStorage.removeItem(_LAST_USER)
+            prefs.drop(preferences.LAST_USER)
 
     def _on_connectivity(self) -> None:
-        if bool(window.navigator.onLine) and not self._status_known:
-            spawn(self.start())
+        if bool(window.navigator.onLine):
+            spawn(self._apply(account_state.reconnected(self.account)))
         if self.state is not None:
             self.show_state(self.state)
 
@@ -183,25 +193,7 @@ class AccountPanel:
             self.dialog.showModal()
 
     def _render(self, *, checking: bool = False) -> None:
-        signed_in = self.user is not None
-        if checking:
-            text = self.t("account.checking")
-        elif signed_in:
-            text = self.t("account.signed_in", username=self.username)
-        else:
-            text = self.t("account.signed_out")
-        by_id("account-state").textContent = text
-        by_id("account-fields").hidden = signed_in
-        by_id("login").hidden = signed_in
-        by_id("register").hidden = signed_in
-        by_id("logout").hidden = not signed_in
-        by_id("logout-choice").hidden = True
-        by_id("account-button").setAttribute("data-signed-in", "yes" if signed_in else "no")
-
-    def _error(self, text: str | None) -> None:
-        box = by_id("account-error")
-        box.textContent = text or ""
-        box.hidden = not text
+        account_view.show_account(self.t, self.user, checking=checking)
 
     async def _on_submit(self, event: Any) -> None:
         submitter = getattr(event, "submitter", None)
@@ -213,69 +205,49 @@ class AccountPanel:
     async def _authenticate(self, action: str) -> None:
         username = str(self.form.elements.namedItem("username").value).strip()
         password = str(self.form.elements.namedItem("password").value)
+        credentials = {"username": username, "password": password}
         try:
-            response = await api_json(
-                "POST", f"/api/v1/auth/{action}", {"username": username, "password": password}
-            )
+            response = await api_json("POST", f"/api/v1/auth/{action}", credentials)
         except NetworkError:
-            self._error(self.t("account.offline"))
+            account_view.show_error(self.t("account.offline"))
             return
         user = AccountUser.from_dict(response.body) if response.status in (200, 201) else None
         if user is None:
-            body = response.body if isinstance(response.body, dict) else {}
-            details = body.get("details") or []
-            text = "; ".join(str(d.get("message")) for d in details if isinstance(d, dict)) or str(
-                body.get("message") or response.status
-            )
-            self._error(self.t("account.error", message=text))
+            message = account_state.error_text(response.status, response.body)
+            account_view.show_error(self.t("account.error", message=message))
             return
-        self._error(None)
-        self._changes += 1
+        account_view.show_error(None)
         self.form.elements.namedItem("password").value = ""
-        self._status_known = True
-        await self._become(user, broadcast=True)
-        await self.runtime.login(user.to_dict())
-        if not await self._offer_adoption(user, asked=True):
-            self.dialog.close()
-        await self._on_login(user.id)
+        await self._apply(account_state.logged_in(self.account, user))
 
     async def _offer_adoption(self, user: AccountUser, *, asked: bool) -> bool:
         """Chats made while nobody was signed in: offer them to ``user`` (on every login; at
         page load only until the user said "keep them separate"). Whether it was offered."""
         waiting = await self.repo.written_while_logged_out()
-        declined = window.localStorage.getItem(_DECLINED + user.id)
+        declined = prefs.get(preferences.declined_key(user.id))
         if not waiting or (not asked and declined):
             return False
-        by_id("adopt-text").textContent = self.t(
-            "account.adopt_question", count=len(waiting), username=user.username
-        )
-        by_id("adopt-choice").hidden = False
+        account_view.ask_adoption(self.t, user, len(waiting))
         if not self.dialog.open:
             self.dialog.showModal()
         return True
 
-    async def _adopt(self, yes: bool) -> None:
+    async def _adopt(self, *, yes: bool) -> None:
         by_id("adopt-choice").hidden = True
-        user = self.user
-        if user is None:
-            return
-        if yes:
-            await self.repo.adopt(user.id)
-            window.localStorage.removeItem(_DECLINED + user.id)
-            await self._on_account(user)
-            await self.runtime.login(user.to_dict())
-        else:
-            window.localStorage.setItem(_DECLINED + user.id, "1")
+        await self._apply(account_state.adoption_answered(self.account, yes=yes))
         self.dialog.close()
+
+    async def _adopted(self, effect: account_state.Adopt) -> None:
+        if effect.yes:
+            await self.repo.adopt(effect.user.id)
+            prefs.drop(preferences.declined_key(effect.user.id))
+        else:
+            prefs.put(preferences.declined_key(effect.user.id), "1")
 
     async def ask_logout(self) -> None:
         """Log out, after asking whether this account's chats stay on this device."""
         unsent = await self.repo.unsent_of(self.user.id) if self.user else 0
-        warning = by_id("logout-unsent")
-        warning.textContent = self.t("account.logout_unsent", count=unsent)
-        warning.hidden = unsent == 0
-        by_id("logout-choice").hidden = False
-        by_id("logout").hidden = True
+        account_view.ask_logout(self.t, unsent)
 
     async def logout(self, *, remove: bool) -> None:
         """End the server session; keep this account's chats here (hidden until it logs in
@@ -283,31 +255,12 @@ class AccountPanel:
         try:
             await api_json("POST", "/api/v1/auth/logout")
         except NetworkError:
-            self._error(self.t("account.offline"))
+            account_view.show_error(self.t("account.offline"))
             return
-        self._changes += 1
-        leaving = self.user
-        if remove and leaving:  # gone before the page says "signed out"
-            await self.repo.remove_account_data(leaving.id)
-            window.localStorage.removeItem(f"restored:{leaving.id}")  # pull it all next time
-        await self._become(None, broadcast=True)
+        await self._apply(account_state.logged_out(self.account, remove=remove))
 
     def show_state(self, state: OutboxState) -> None:
-        """The header chip: synced / N waiting / offline / paused: log in / N failed."""
-        if not bool(window.navigator.onLine):
-            # Nothing is sent while offline, logged in or not (login can't be checked): say so.
-            state = replace(state, offline=True, paused=False)
-        self.state = state
-        key = state.summary_key()
-        chip = by_id("sync-indicator")
-        chip.setAttribute("data-sync", key)
-        chip.setAttribute("data-waiting", str(state.waiting))
-        chip.setAttribute("data-failed", str(state.failed))
-        count = state.failed if key == "failed" else state.waiting
-        label = self.t(f"outbox.{key}", count=count)
-        by_id("sync-label").textContent = label
-        chip.setAttribute("title", label)
-        chip.setAttribute("aria-label", label)
-        chip.hidden = key == "synced" and self.username is None and not state.waiting
+        """The header chip for the outbox's ``state``."""
+        self.state = show_chip(self.t, state, signed_in=self.username is not None)
         if self.dialog.open:
             spawn(self.failed.render())

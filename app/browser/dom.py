@@ -7,10 +7,10 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pyscript import document
+from pyscript import document, window
 from pyscript.ffi import create_proxy
 
-__all__ = ["by_id", "delegate", "element", "on", "spawn"]
+__all__ = ["Listeners", "Timer", "by_id", "delegate", "element", "on", "spawn"]
 
 _LISTENERS: list[Any] = []  # proxies must outlive the call that created them
 _TASKS: set[asyncio.Task[Any]] = set()
@@ -83,3 +83,57 @@ def element(tag: str, text: str = "", *, classes: tuple[str, ...] = (), **attrs:
     for name, value in attrs.items():
         node.setAttribute(name.rstrip("_").replace("_", "-"), value)
     return node
+
+
+class Listeners:
+    """Listeners and proxies that can all be let go again (:meth:`close`), for parts of the
+    page that come and go; the page's own fixed wiring uses :func:`on`."""
+
+    def __init__(self) -> None:
+        self._added: list[tuple[Any, str, Any]] = []
+        self._proxies: list[Any] = []
+
+    def proxy(self, handler: Callable[..., Any]) -> Any:
+        """A JS function for ``handler``, released by :meth:`close`."""
+        proxy = create_proxy(handler)
+        self._proxies.append(proxy)
+        return proxy
+
+    def add(self, target: Any, event: str, handler: Callable[[Any], Any]) -> None:
+        """``addEventListener``, removed again by :meth:`close`."""
+        proxy = self.proxy(handler)
+        self._added.append((target, event, proxy))
+        target.addEventListener(event, proxy)
+
+    def close(self) -> None:
+        """Remove every listener and release every proxy."""
+        for target, event, proxy in self._added:
+            target.removeEventListener(event, proxy)
+        self._added.clear()
+        for proxy in self._proxies:
+            proxy.destroy()
+        self._proxies.clear()
+
+
+class Timer:
+    """At most one pending ``setTimeout`` for ``callback`` (arming again replaces it)."""
+
+    def __init__(self, callback: Callable[[], None], listeners: Listeners) -> None:
+        self._callback = callback
+        self._proxy = listeners.proxy(self._fire)
+        self._handle: Any = None
+
+    def arm(self, delay_ms: int) -> None:
+        """Fire once, ``delay_ms`` from now (and not for an earlier arming)."""
+        self.disarm()
+        self._handle = window.setTimeout(self._proxy, delay_ms)
+
+    def disarm(self) -> None:
+        """Do not fire."""
+        if self._handle is not None:
+            window.clearTimeout(self._handle)
+            self._handle = None
+
+    def _fire(self, *_args: Any) -> None:
+        self._handle = None
+        self._callback()

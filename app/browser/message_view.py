@@ -63,27 +63,27 @@ def render_message(
         body.textContent = message.content
     node.appendChild(body)
 
+    node.appendChild(_actions(message, t, is_last=is_last, busy=busy))
+    return node
+
+
+def _swipes(message: Message, t: Translate) -> Any:
+    """The arrows between the versions of a message, and "2/3"."""
+    nav = element("span", classes=("swipes",))
+    previous = "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}"
+    following = "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
+    count = f"{message.swipe_index + 1}/{message.swipe_count}"
+    nav.appendChild(_button(previous, "prev", aria_label=t("chat.previous")))
+    nav.appendChild(element("span", count, classes=("swipe-count",)))
+    nav.appendChild(_button(following, "next", aria_label=t("chat.next")))
+    return nav
+
+
+def _actions(message: Message, t: Translate, *, is_last: bool, busy: bool) -> Any:
+    """The message's bar: its versions, its buttons (none while a reply streams), its stats."""
     bar = element("div", classes=("msg-actions",))
     if message.swipe_count > 1:
-        nav = element("span", classes=("swipes",))
-        nav.appendChild(
-            _button(
-                "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
-                "prev",
-                aria_label=t("chat.previous"),
-            )
-        )
-        nav.appendChild(
-            element(
-                "span", f"{message.swipe_index + 1}/{message.swipe_count}", classes=("swipe-count",)
-            )
-        )
-        nav.appendChild(
-            _button(
-                "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}", "next", aria_label=t("chat.next")
-            )
-        )
-        bar.appendChild(nav)
+        bar.appendChild(_swipes(message, t))
     if not busy:
         if message.role == "assistant" and is_last:
             bar.appendChild(_button(t("chat.regenerate"), "regenerate"))
@@ -101,8 +101,7 @@ def render_message(
                 data_tokens=str(stats.get("completionTokens", "")),
             )
         )
-    node.appendChild(bar)
-    return node
+    return bar
 
 
 def start_edit(node: Any, message: Message, t: Translate) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from app.browser.dom import by_id, element, on
+from app.browser.dom import by_id, delegate, element, on
 from app.i18n import Translate
 from app.model_choice import ModelChoice
 from app.progress import LoadProgress
@@ -33,6 +33,7 @@ class ModelPanel:
         on(by_id("model-button"), "click", lambda _evt: self.open())
         on(by_id("show-unavailable"), "change", lambda _evt: self._render())
         on(by_id("load-cancel"), "click", lambda _evt: on_cancel())
+        delegate(by_id("model-list"), {"load": lambda model_id, _t: self._on_pick(model_id)})
         self.relabel()
 
     def relabel(self) -> None:
@@ -99,6 +100,7 @@ class ModelPanel:
             "li",
             classes=("model-row",),
             data_model=choice.model_id,
+            data_id=choice.model_id,
             data_available="yes" if choice.available else "no",
         )
         info = element("div", classes=("model-info",))
@@ -117,11 +119,11 @@ class ModelPanel:
         if choice.reason_key:
             info.appendChild(element("p", self.t(choice.reason_key), classes=("model-reason",)))
         row.appendChild(info)
-        button = element("button", self.t("model.load"), classes=("load",), type="button")
+        button = element(
+            "button", self.t("model.load"), classes=("load",), type="button", data_action="load"
+        )
         if not choice.available:
             button.setAttribute("disabled", "")
-        else:
-            on(button, "click", lambda _evt, model_id=choice.model_id: self._on_pick(model_id))
         row.appendChild(button)
         return row
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from app import jsontext
+from app.browser import prefs
 from app.browser.dom import by_id, on
 from app.browser.files import download, read_chosen_file
 from app.i18n import Translate
@@ -83,8 +84,8 @@ class SettingsPanel:
         await self._on_change()
 
     async def export(self) -> None:
-        """Everything local (characters, chats, settings) as one JSON file."""
-        data = await self.repo.export_all()
+        """Everything local (characters, chats, settings, preferences) as one JSON file."""
+        data = {**await self.repo.export_all(), "preferences": prefs.export()}
         download(
             "character-chat-export.json",
             json.dumps(data, ensure_ascii=False, indent=1),
@@ -99,6 +100,7 @@ class SettingsPanel:
         try:
             data = jsontext.loads(raw.decode("utf-8-sig"))
             summary = await self.repo.import_all(data)
+            prefs.restore(data.get("preferences"))  # after the data: all of it or nothing
         except (ValueError, UnicodeDecodeError) as error:
             self._message(self.t("settings.import_failed", reason=str(error)), error=True)
             return

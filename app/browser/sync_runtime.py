@@ -20,35 +20,35 @@ tab's worker pauses and resumes together (they share the cookie session).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pyscript import document, window
-from pyscript.ffi import create_proxy
 from pyscript.js_modules import idb
 
-from app.browser.jsbridge import absent, js_object, to_py
+from app.browser.dom import Listeners, Timer, spawn
+from app.browser.outbox_channel import OutboxChannel
 from app.outbox.ports import SystemClock
 from app.outbox.state import OutboxState
+from app.outbox.tabs import (
+    BUSY_RETRY_S,
+    ERROR_RETRY_S,
+    AuthNews,
+    StateNews,
+    auth_message,
+    state_message,
+    timer_delay_ms,
+)
 
 if TYPE_CHECKING:
     from app.outbox.entries import Entry
     from app.outbox.ports import Clock
     from app.outbox.sync import SyncWorker
 
-__all__ = ["CHANNEL_NAME", "LOCK_NAME", "SyncRuntime"]
+__all__ = ["LOCK_NAME", "SyncRuntime"]
 
 LOCK_NAME = "character-chat-outbox"
-CHANNEL_NAME = "character-chat-outbox"
-MIN_DELAY_S = 1.0
-"""The timer never fires sooner than this after it is armed (no tight loops)."""
-BUSY_RETRY_S = 3.0
-"""Another tab holds the flush lock: look again after this (its broadcast usually comes first)."""
-ERROR_RETRY_S = 30.0
-"""A flush failed locally (the database, a bug): try again after this."""
-MAX_DELAY_S = 3600.0
-"""Re-read the store at least this often, whatever ``next_wakeup`` says (clock changes)."""
 
 
 class SyncRuntime:
@@ -69,12 +69,9 @@ class SyncRuntime:
         self._clock = clock or SystemClock()
         self._wanted = False
         self._flushing: asyncio.Future[None] | None = None
-        self._timer: Any = None
-        self._tasks: set[asyncio.Future[Any]] = set()
-        self._listeners: list[tuple[Any, str, Any]] = []
-        self._channel: Any = None
-        self._timer_proxy = create_proxy(self._on_timer)
-        self._proxies: list[Any] = [self._timer_proxy]
+        self._events = Listeners()
+        self._channel = OutboxChannel(self._on_news)
+        self._timer = Timer(self.request_flush, self._events)
         self._closed = False
         self._shown = OutboxState()
         self._enqueues = 0
@@ -87,35 +84,17 @@ class SyncRuntime:
 
     def start(self) -> None:
         """Listen to the triggers and the other tabs, then flush what waits from last time."""
-        if not absent(getattr(window, "BroadcastChannel", None)):
-            self._channel = window.BroadcastChannel.new(CHANNEL_NAME)
-            proxy = create_proxy(self._on_message)
-            self._proxies.append(proxy)
-            self._channel.onmessage = proxy
-        self._listen(window, "online", self._on_online)
-        self._listen(document, "visibilitychange", self._on_visibility)
+        self._channel.open()
+        self._events.add(window, "online", self._on_online)
+        self._events.add(document, "visibilitychange", self._on_visibility)
         self.request_flush()
 
     def close(self) -> None:
         """Stop listening and release every proxy (a flush in progress still finishes)."""
         self._closed = True
-        self._disarm()
-        for target, event, proxy in self._listeners:
-            target.removeEventListener(event, proxy)
-        self._listeners.clear()
-        if self._channel is not None:
-            self._channel.onmessage = None
-            self._channel.close()
-            self._channel = None
-        for proxy in self._proxies:
-            proxy.destroy()
-        self._proxies.clear()
-
-    def _listen(self, target: Any, event: str, handler: Callable[[Any], None]) -> None:
-        proxy = create_proxy(handler)
-        self._proxies.append(proxy)
-        self._listeners.append((target, event, proxy))
-        target.addEventListener(event, proxy)
+        self._timer.disarm()
+        self._channel.close()
+        self._events.close()
 
     # -- what the page calls --------------------------------------------------------------------
 
@@ -127,20 +106,20 @@ class SyncRuntime:
         """
         self._enqueues += 1
         self._show(replace(self._shown, waiting=self._shown.waiting + 1, paused=self.worker.paused))
-        self._spawn(self._refresh(broadcast=True, arm=False))
+        spawn(self._refresh(broadcast=True, arm=False))
         self.request_flush()
 
     async def login(self, user: dict[str, Any] | None = None) -> None:
         """``user`` logged in: resume sending here and in the other tabs, flush now."""
         self.worker.resume()
-        self._post({"type": "auth", "loggedIn": True, "user": user})
+        self._post(auth_message(logged_in=True, user=user))
         await self.flush_now()
 
     async def logout(self) -> None:
         """The user logged out: stop sending here and in the other tabs (entries keep waiting)."""
         self.worker.pause()
-        self._disarm()
-        self._post({"type": "auth", "loggedIn": False, "user": None})
+        self._timer.disarm()
+        self._post(auth_message(logged_in=False, user=None))
         await self._refresh(broadcast=True, arm=False)
 
     async def retry(self, key: str) -> bool:
@@ -172,7 +151,7 @@ class SyncRuntime:
             return
         self._wanted = True
         if self._flushing is None or self._flushing.done():
-            self._flushing = self._spawn(self._flush_loop())
+            self._flushing = spawn(self._flush_loop())
 
     async def flush_now(self) -> None:
         """Request a flush and wait until this tab's flushing is done (tests, login)."""
@@ -208,7 +187,7 @@ class SyncRuntime:
                     grant.release()
             if enqueues == self._enqueues:  # else that enqueue's refresh and flush report
                 self._show(result.state)
-                self._post({"type": "state", "state": result.state.to_dict()})
+                self._post(state_message(result.state))
             self._arm(result.next_wakeup)
 
     async def _refresh(self, *, broadcast: bool, arm: bool) -> None:
@@ -223,7 +202,7 @@ class SyncRuntime:
         if enqueues == self._enqueues:  # else the newer enqueue's own refresh shows the truth
             self._show(state)
             if broadcast:
-                self._post({"type": "state", "state": state.to_dict()})
+                self._post(state_message(state))
         if arm and (self._flushing is None or self._flushing.done()):
             self._arm(wakeup)
 
@@ -238,25 +217,15 @@ class SyncRuntime:
 
     def _arm(self, when: float | None) -> None:
         """Keep one timer, for ``when`` (clock time); none when ``when`` is ``None``."""
-        self._disarm()
-        if when is None or self._closed:
-            return
-        delay = min(max(when - self._clock.now(), MIN_DELAY_S), MAX_DELAY_S)
-        self._timer = window.setTimeout(self._timer_proxy, int(delay * 1000))
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            window.clearTimeout(self._timer)
-            self._timer = None
-
-    def _on_timer(self, *_args: Any) -> None:
-        self._timer = None
-        self.request_flush()
+        self._timer.disarm()
+        delay = timer_delay_ms(when, self._clock.now())
+        if delay is not None and not self._closed:
+            self._timer.arm(delay)
 
     # -- events ---------------------------------------------------------------------------------
 
     def _on_online(self, _event: Any) -> None:
-        self._spawn(self._wake())
+        spawn(self._wake())
 
     async def _wake(self) -> None:
         try:
@@ -269,40 +238,21 @@ class SyncRuntime:
         if str(document.visibilityState) == "visible":
             self.request_flush()
 
-    def _on_message(self, event: Any) -> None:
-        message = to_py(event.data)
-        if not isinstance(message, dict):
-            return
-        if message.get("type") == "auth":
-            if message.get("loggedIn"):
+    def _on_news(self, news: AuthNews | StateNews) -> None:
+        if isinstance(news, AuthNews):
+            if news.logged_in:
                 self.worker.resume()
             else:
                 self.worker.pause()
-                self._disarm()
+                self._timer.disarm()
             if self.on_auth is not None:
-                user = message.get("user")
-                self.on_auth(
-                    bool(message.get("loggedIn")), user if isinstance(user, dict) else None
-                )
-            self._spawn(self._refresh(broadcast=False, arm=True))
-        elif message.get("type") == "state" and isinstance(message.get("state"), dict):
-            try:
-                remote = OutboxState.from_dict(message["state"])
-            except (TypeError, ValueError):
-                return
-            # Counts are shared; being paused is per tab (until the auth broadcast arrives).
-            self._show(replace(remote, paused=self.worker.paused))
-            self._spawn(self._refresh(broadcast=False, arm=True))
+                self.on_auth(news.logged_in, news.user)
+        else:  # counts are shared; being paused is per tab (until the auth news comes)
+            self._show(replace(news.state, paused=self.worker.paused))
+        spawn(self._refresh(broadcast=False, arm=True))
 
     # -- plumbing -------------------------------------------------------------------------------
 
     def _post(self, message: dict[str, Any]) -> None:
-        if self._channel is not None and not self._closed:
-            self._channel.postMessage(js_object(message))
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        """Run a coroutine from an event handler, keeping a reference until it ends."""
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        if not self._closed:
+            self._channel.post(message)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["SUMMARY_KEYS", "OutboxState"]
+__all__ = ["SUMMARY_KEYS", "Chip", "OutboxState", "sync_chip"]
 
 SUMMARY_KEYS = ("synced", "waiting", "offline", "paused", "failed")
 """Every value ``OutboxState.summary_key`` can return."""
@@ -69,3 +69,25 @@ class OutboxState:
             last_synced_at=float(last) if last is not None else None,
             next_attempt_at=float(nxt) if nxt is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class Chip:
+    """What the header's sync chip shows: its word (``key``), the count in its label, and
+    whether it is hidden (nothing to say: synced, nobody signed in, nothing waiting)."""
+
+    key: str
+    count: int
+    hidden: bool
+    state: OutboxState
+
+
+def sync_chip(state: OutboxState, *, online: bool, signed_in: bool) -> Chip:
+    """The chip for ``state``. Offline nothing is sent, logged in or not (a login can't be
+    checked), so the chip says "offline" rather than "paused"."""
+    if not online:
+        state = replace(state, offline=True, paused=False)
+    key = state.summary_key()
+    count = state.failed if key == "failed" else state.waiting
+    hidden = key == "synced" and not signed_in and not state.waiting
+    return Chip(key, count, hidden, state)

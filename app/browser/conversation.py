@@ -1,0 +1,272 @@
+"""The open conversation in the page: performs what ``app/chat_state.py`` decides.
+
+Writes go to IndexedDB (messages, the chat's record and outbox entries in one transaction)
+before the state that shows them; then the view draws; then a reply streams from the engine
+with ``<think>`` reasoning split off as it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pyscript import window
+
+from app import chat_state
+from app.browser.chat_window import ChatWindow
+from app.browser.dom import by_id, element, spawn
+from app.browser.message_view import StreamingReply, render_message
+from app.chat_state import (
+    ChatState,
+    Draw,
+    Forget,
+    Generate,
+    Outcome,
+    Preferences,
+    ReplyPlan,
+    Step,
+    StopReply,
+    Store,
+)
+from app.engine_errors import EngineError
+from app.models import Message
+from app.presets import CONTEXT_WINDOW_SIZE
+from app.prompt import PromptError, supports_thinking
+from app.think import ThinkParser
+
+if TYPE_CHECKING:
+    from app.browser.engine import Engine
+    from app.storage.chat_repo import ChatRepository
+
+__all__ = ["Conversation", "Hooks"]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the conversation asks of the rest of the page."""
+
+    t: Callable[..., str]
+    status: Callable[..., None]
+    """``shell.status(key, state, **values)``: the status line."""
+    engine_error: Callable[[EngineError], None]
+    """An error while generating: the engine banner."""
+    need_model: Callable[[], None]
+    """A turn was asked for with no model loaded: the model picker."""
+    enqueued: Callable[[], None]
+    """Log entries were queued: the outbox may flush."""
+    sidebar: Callable[[], Awaitable[None]]
+    """Draw the chat list again (a chat's line or order changed)."""
+
+
+class Conversation:
+    """The chat state and the effects of each step: storage, drawing, the reply."""
+
+    def __init__(self, repo: ChatRepository, engine: Engine, hooks: Hooks) -> None:
+        self.repo = repo
+        self.engine = engine
+        self.hooks = hooks
+        self.t = hooks.t
+        self.state = ChatState()
+        self.prefs = Preferences()
+        self.view = ChatWindow(self._node)
+        self.reply: StreamingReply | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A reply is streaming."""
+        return self.state.streaming
+
+    async def apply(self, step: Step) -> None:
+        """Store, then show, then (maybe) generate: in that order, whatever the step."""
+        await self._write(step)
+        self.state = step.state
+        sidebar = self._show(step)
+        generate = next((e for e in step.effects if isinstance(e, Generate)), None)
+        if generate is None:
+            if sidebar:
+                await self.hooks.sidebar()
+            return
+        if sidebar:
+            spawn(self.hooks.sidebar())  # the reply does not wait for the chat list
+        await asyncio.sleep(0)  # the user's message paints before the prompt is built
+        await self._generate(regenerate=generate.regenerate)
+
+    async def _write(self, step: Step) -> None:
+        for effect in step.effects:
+            if isinstance(effect, Store):
+                await self.repo.save_messages(
+                    effect.messages, session=effect.session, outbox=effect.outbox
+                )
+                if effect.outbox:
+                    self.hooks.enqueued()
+            elif isinstance(effect, Forget):
+                await self.repo.delete_message(effect.message_id, session=effect.session)
+
+    def _show(self, step: Step) -> bool:
+        """Draw what the step changed; whether the chat list needs drawing too."""
+        sidebar = False
+        for effect in step.effects:
+            if isinstance(effect, Draw):
+                self._draw(effect)
+                sidebar = sidebar or effect.sidebar
+            elif isinstance(effect, StopReply):
+                self.engine.stop()
+        return sidebar
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _draw(self, draw: Draw) -> None:
+        messages = self.state.messages
+        if draw.part == "all":
+            self.render()
+        elif draw.part == "tail":
+            self.view.tail(messages, draw.count)
+            self._render_title()
+        elif draw.part == "one":
+            self.view.rerender(messages, draw.message_id)
+        elif draw.part == "gone":
+            self.view.forget(messages, draw.message_id)
+
+    def render(self) -> None:
+        """The open chat (its newest messages; more render as the user scrolls)."""
+        self._render_header()
+        if self.state.character is None:
+            self.view.clear(element("p", self.t("chat.pick_character"), classes=("empty",)))
+            return
+        self.view.show(self.state.messages)
+
+    def _render_header(self) -> None:
+        character = self.state.character
+        by_id("chat-header").hidden = character is None
+        if character is None:
+            return
+        avatar = by_id("chat-avatar")
+        avatar.hidden = not character.avatar
+        if character.avatar:
+            avatar.src = character.avatar
+        by_id("chat-name").textContent = character.name
+        self._render_title()
+        self.update_thinking_switch()
+
+    def _render_title(self) -> None:
+        session = self.state.session
+        by_id("chat-session-title").textContent = session.title if session else ""
+
+    def update_thinking_switch(self) -> None:
+        """The thinking toggle shows only for models that can reason (Qwen3)."""
+        by_id("thinking-switch").hidden = not supports_thinking(self.engine.model_id or "")
+        session = self.state.session
+        by_id("thinking-toggle").checked = bool(session and session.thinking_enabled)
+
+    def _node(self, message: Message) -> Any:
+        character = self.state.character
+        assert character is not None
+        last = self.state.messages[-1] if self.state.messages else None
+        return render_message(
+            message,
+            self.t,
+            speaker=character.name if message.role == "assistant" else self.prefs.user_name,
+            avatar=character.avatar,
+            is_last=message is last and message.role == "assistant" and message.seq > 0,
+            busy=self.busy,
+        )
+
+    # -- the reply --------------------------------------------------------------------------
+
+    async def catch_up(self) -> None:
+        """Another tab may have written to this chat: reload it before adding to it."""
+        session = self.state.session
+        if session is None or self.busy:
+            return
+        stored = await self.repo.list_messages(session.id)
+        await self.apply(chat_state.catch_up(self.state, session.id, stored))
+
+    async def turn(self, transition: Callable[[ChatState], Step], *, needs_model: bool) -> None:
+        """A user action that may start a reply: catch up first, and with no model loaded
+        open the picker instead."""
+        if self.busy or not transition(self.state).changed:
+            return
+        if needs_model and not self.engine.ready:
+            self.hooks.need_model()
+            return
+        await self.catch_up()
+        await self.apply(transition(self.state))
+
+    async def _generate(self, *, regenerate: bool) -> None:
+        model_id = self.engine.model_id or ""
+        try:
+            plan = chat_state.plan_reply(
+                self.state,
+                self.prefs,
+                model_id=model_id,
+                context_window=CONTEXT_WINDOW_SIZE,
+                regenerate=regenerate,
+            )
+        except PromptError as error:
+            self.hooks.status("engine.error.unknown", "error", detail=str(error))
+            return
+        character = self.state.character
+        assert character is not None
+        view = StreamingReply(self.t, speaker=character.name, avatar=character.avatar)
+        if plan.target is not None:
+            old = self.view.node_of(plan.target.id)
+            if old:
+                old.remove()
+        self.view.root.appendChild(view.node)
+        self.view.follow_end()
+        self.reply = view
+        self.state = chat_state.start_reply(self.state)
+        _composer_streaming(True)
+        try:
+            step = await self._stream(plan, view)
+        finally:
+            self.reply = None
+            _composer_streaming(False)
+        view.node.remove()
+        await self.apply(step)
+
+    async def _stream(self, plan: ReplyPlan, view: StreamingReply) -> Step:
+        """Stream the reply into ``view``; whatever came is kept, however it ended."""
+        parser = ThinkParser()
+        outcome, usage = Outcome.DONE, None
+        try:
+            async for batch in self.engine.stream(plan.prompt.messages, plan.options):
+                delta = parser.feed(batch.text)
+                view.add(delta.reasoning, delta.answer)
+                self.view.follow_end()
+                if batch.done:
+                    outcome = Outcome.STOPPED if batch.finish == "abort" else Outcome.DONE
+                    usage = batch.usage
+        except EngineError as error:
+            outcome = Outcome.ERROR
+            self.hooks.engine_error(error)
+        finally:
+            tail = parser.finish()
+            view.add(tail.reasoning, tail.answer)
+            view.finish(outcome.value)
+        return chat_state.finish_reply(
+            self.state,
+            plan,
+            answer=parser.answer,
+            reasoning=parser.reasoning,
+            usage=usage,
+            outcome=outcome,
+            t=self.t,
+        )
+
+    def stop(self) -> None:
+        """Stop the reply; the partial text stays (and is saved and logged)."""
+        for effect in chat_state.stop(self.state).effects:
+            if isinstance(effect, StopReply):
+                self.engine.stop()
+
+    def confirm(self, key: str) -> bool:
+        """Ask before something that cannot be undone."""
+        return bool(window.confirm(self.t(key)))
+
+
+def _composer_streaming(streaming: bool) -> None:
+    by_id("send").hidden = streaming
+    by_id("stop").hidden = not streaming

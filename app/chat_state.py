@@ -1,0 +1,396 @@
+"""The open conversation as a value, and what each user action does to it.
+
+Each transition is a pure function from the state (and the action's inputs) to a ``Step``: the
+next state and the effects that make it real: what to write to IndexedDB (messages, the chat's
+record and their log entries in one transaction), what part of the view to draw again, and
+whether a reply should start. ``app/browser/conversation.py`` performs the effects; these
+functions decide, and are unit-tested under CPython (``tests/unit/test_chat_state.py``).
+
+A write comes before the state that shows it: nothing is shown as sent before it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from app.conversation import (
+    history_for_reply,
+    log_entries,
+    next_seq,
+    session_title,
+    with_preview,
+)
+from app.models import Character, ChatSession, Message
+from app.outbox.entries import Entry
+from app.prompt import (
+    DEFAULT_SYSTEM_PROMPT,
+    GenerationSettings,
+    PromptError,
+    PromptResult,
+    build_prompt,
+    generation_options,
+    reply_token_budget,
+)
+
+__all__ = [
+    "ChatState",
+    "Draw",
+    "Forget",
+    "Generate",
+    "Outcome",
+    "Preferences",
+    "ReplyPlan",
+    "Step",
+    "StopReply",
+    "Store",
+    "catch_up",
+    "delete",
+    "edit",
+    "finish_reply",
+    "flip",
+    "open_chat",
+    "plan_reply",
+    "regenerate",
+    "reply_stats",
+    "send",
+    "start_reply",
+    "stop",
+    "toggle_thinking",
+]
+
+Translate = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """The selected character, the open chat and its messages (by ``seq``), and whether a
+    reply is streaming into it."""
+
+    character: Character | None = None
+    session: ChatSession | None = None
+    messages: tuple[Message, ...] = ()
+    streaming: bool = False
+
+    def index_of(self, message_id: str) -> int | None:
+        """Where ``message_id`` is in the chat (``None``: not in it)."""
+        return next((i for i, m in enumerate(self.messages) if m.id == message_id), None)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the user set that shapes a prompt (Settings and the chat's own switches)."""
+
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    user_name: str = "User"
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+
+
+class Outcome(StrEnum):
+    """How a reply's stream ended."""
+
+    DONE = "done"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
+# -- effects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Store:
+    """Write ``messages`` with the chat's record and their log entries in one transaction."""
+
+    messages: tuple[Message, ...]
+    session: ChatSession | None
+    outbox: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Forget:
+    """Delete one message; ``session`` is the chat's record with its new preview."""
+
+    message_id: str
+    session: ChatSession | None
+
+
+@dataclass(frozen=True)
+class Draw:
+    """Draw part of the chat again: ``all`` of it, its last ``count`` messages (``tail``),
+    one message in place (``one``), or take one out (``gone``). ``sidebar``: its line too."""
+
+    part: str
+    count: int = 0
+    message_id: str = ""
+    sidebar: bool = False
+
+
+@dataclass(frozen=True)
+class Generate:
+    """Start a reply (``regenerate``: another version of the last one)."""
+
+    regenerate: bool
+
+
+@dataclass(frozen=True)
+class StopReply:
+    """Ask the engine to stop the reply that is streaming."""
+
+
+Effect = Store | Forget | Draw | Generate | StopReply
+
+
+@dataclass(frozen=True)
+class Step:
+    """The next state and the effects that make it real, in order."""
+
+    state: ChatState
+    effects: tuple[Effect, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the action did anything."""
+        return bool(self.effects)
+
+
+def _idle(state: ChatState) -> Step:
+    return Step(state)
+
+
+# -- opening a chat -----------------------------------------------------------------------
+
+
+def open_chat(state: ChatState, session: ChatSession, messages: Sequence[Message]) -> Step:
+    """A chat (of the selected character) opens with its stored messages."""
+    if state.streaming:
+        return _idle(state)
+    opened = replace(state, session=session, messages=tuple(messages))
+    return Step(opened, (Draw("all", sidebar=True),))
+
+
+def catch_up(state: ChatState, session_id: str, stored: Sequence[Message]) -> Step:
+    """Another tab may have written to this chat: take what IndexedDB holds, when it differs
+    and the user is still in that chat and not waiting for a reply."""
+    if state.session is None or state.session.id != session_id or state.streaming:
+        return _idle(state)
+    if _shape(stored) == _shape(state.messages):
+        return _idle(state)
+    return Step(replace(state, messages=tuple(stored)), (Draw("all"),))
+
+
+def _shape(messages: Sequence[Message]) -> list[tuple[str, int, int, int]]:
+    """Enough to tell whether another tab changed a chat, without comparing whole texts."""
+    return [(m.id, m.swipe_index, len(m.swipes), len(m.content)) for m in messages]
+
+
+# -- a turn -------------------------------------------------------------------------------
+
+
+def send(state: ChatState, text: str, *, model_id: str) -> Step:
+    """The user's message: stored with its log entries, shown, and a reply asked for.
+
+    The first turn also logs the greeting the user answered, so the server's copy of the chat
+    reads as the user saw it."""
+    text = text.strip()
+    if not text or state.streaming or state.character is None or state.session is None:
+        return _idle(state)
+    message = Message.new(state.session.id, "user", text, seq=next_seq(state.messages))
+    session = state.session.touched()
+    if not session.title:
+        session = replace(session, title=session_title(state.character, [message]))
+    if not session.model_id:
+        session = replace(session, model_id=model_id)
+    first_turn = not any(m.role == "user" for m in state.messages)
+    greeting = [m for m in state.messages if m.role == "assistant"][:1] if first_turn else []
+    entries = log_entries(session, state.character, [*greeting, message], model_id=model_id)
+    messages = (*state.messages, message)
+    session = with_preview(session, messages)
+    return Step(
+        replace(state, session=session, messages=messages),
+        (
+            Store((message,), session, tuple(entries)),
+            # the new message, and the reply before it that loses "regenerate"
+            Draw("tail", count=2, sidebar=True),
+            Generate(regenerate=False),
+        ),
+    )
+
+
+def regenerate(state: ChatState, message_id: str) -> Step:
+    """Another version of the last reply, kept as a swipe: only the last message has it."""
+    if state.streaming or not state.messages or state.messages[-1].id != message_id:
+        return _idle(state)
+    if state.messages[-1].role != "assistant":
+        return _idle(state)
+    return Step(state, (Generate(regenerate=True),))
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """What a reply is asked with: the prompt, WebLLM's options and, when regenerating, the
+    message the reply becomes another version of."""
+
+    prompt: PromptResult
+    options: dict[str, Any]
+    target: Message | None
+    model_id: str
+
+
+def plan_reply(
+    state: ChatState, prefs: Preferences, *, model_id: str, context_window: int, regenerate: bool
+) -> ReplyPlan:
+    """The prompt for the next reply, within the context window.
+
+    Raises ``PromptError`` when even the newest message does not fit (the user is told)."""
+    if state.character is None or state.session is None:
+        raise PromptError("no chat is open")
+    history, target = history_for_reply(state.messages, regenerate=regenerate)
+    settings = prefs.settings.merged(
+        {"thinking": state.session.thinking_enabled, **state.session.settings}
+    )
+    prompt = build_prompt(
+        state.character,
+        history,
+        user_name=prefs.user_name,
+        global_system_prompt=prefs.system_prompt,
+        context_window=context_window,
+        max_reply_tokens=reply_token_budget(settings, model_id=model_id),
+    )
+    options = generation_options(settings, model_id=model_id)
+    return ReplyPlan(prompt, options, target, model_id)
+
+
+def start_reply(state: ChatState) -> ChatState:
+    """A reply begins streaming: no other turn, swipe or edit until it ends."""
+    return replace(state, streaming=True)
+
+
+def finish_reply(
+    state: ChatState,
+    plan: ReplyPlan,
+    *,
+    answer: str,
+    reasoning: str,
+    usage: Mapping[str, Any] | None,
+    outcome: Outcome,
+    t: Translate,
+) -> Step:
+    """The stream ended (finished, stopped or failed): whatever text came is kept, as a new
+    message or as another version of ``plan.target``, stored and logged; no text, nothing."""
+    state = replace(state, streaming=False)
+    answer = answer.strip()
+    if state.session is None or state.character is None or not answer:
+        # nothing new: the version that was there comes back
+        return Step(state, (Draw("tail", count=1 if plan.target else 2, sidebar=True),))
+    stats = reply_stats(usage, outcome, t)
+    if plan.target is not None:
+        reply = plan.target.with_swipe(answer, reasoning=reasoning, stats=stats)
+    else:
+        reply = Message.new(
+            state.session.id,
+            "assistant",
+            answer,
+            seq=next_seq(state.messages),
+            reasoning=reasoning,
+            stats=stats,
+        )
+    messages = (*(m for m in state.messages if m.id != reply.id), reply)
+    session = with_preview(state.session.touched(), messages)
+    entries = log_entries(session, state.character, [reply], model_id=plan.model_id)
+    return Step(
+        replace(state, session=session, messages=messages),
+        (Store((reply,), session, tuple(entries)), Draw("tail", count=2, sidebar=True)),
+    )
+
+
+def reply_stats(
+    usage: Mapping[str, Any] | None, outcome: Outcome, t: Translate
+) -> dict[str, Any] | None:
+    """The usage line kept with a reply: WebLLM's token counts and speeds, and whether the
+    user stopped it."""
+    stopped = outcome is Outcome.STOPPED
+    if not usage:
+        return {"stopped": True} if stopped else None
+    extra = usage.get("extra") or {}
+    decode = _number(extra.get("decode_tokens_per_s"))
+    prefill = _number(extra.get("prefill_tokens_per_s"))
+    tokens = int(_number(usage.get("completion_tokens")))
+    return {
+        "completionTokens": tokens,
+        "promptTokens": int(_number(usage.get("prompt_tokens"))),
+        "decodeTokensPerS": round(decode, 2),
+        "prefillTokensPerS": round(prefill, 2),
+        "stopped": stopped,
+        "label": t("engine.stats", decode=f"{decode:.1f}", prefill=f"{prefill:.1f}", tokens=tokens),
+    }
+
+
+def _number(value: object) -> float:
+    """A figure from the engine's usage record (absent or odd: 0)."""
+    try:
+        return float(value or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def stop(state: ChatState) -> Step:
+    """Stop the reply; its partial text stays (``finish_reply`` keeps it)."""
+    return Step(state, (StopReply(),)) if state.streaming else _idle(state)
+
+
+# -- changing what is there ---------------------------------------------------------------
+
+
+def _replaced(state: ChatState, index: int, message: Message) -> tuple[ChatState, ChatSession]:
+    messages = (*state.messages[:index], message, *state.messages[index + 1 :])
+    assert state.session is not None
+    session = with_preview(state.session, messages)
+    return replace(state, session=session, messages=messages), session
+
+
+def flip(state: ChatState, message_id: str, step: int) -> Step:
+    """Show another version (swipe) of a message; the choice is stored, not logged."""
+    index = state.index_of(message_id)
+    if index is None or state.streaming or state.session is None:
+        return _idle(state)
+    flipped = state.messages[index].flipped(step)
+    if flipped == state.messages[index]:
+        return _idle(state)
+    new_state, session = _replaced(state, index, flipped)
+    return Step(new_state, (Store((flipped,), session), Draw("one", message_id=message_id)))
+
+
+def edit(state: ChatState, message_id: str, text: str, *, model_id: str) -> Step:
+    """Replace the shown version's text; the edit is logged as its own entry."""
+    index = state.index_of(message_id)
+    if index is None or state.streaming or state.character is None or state.session is None:
+        return _idle(state)
+    edited = state.messages[index].edited(text.strip())
+    new_state, session = _replaced(state, index, edited)
+    entries = log_entries(session, state.character, [edited], model_id=model_id, edited=True)
+    return Step(
+        new_state,
+        (Store((edited,), session, tuple(entries)), Draw("one", message_id=message_id)),
+    )
+
+
+def delete(state: ChatState, message_id: str) -> Step:
+    """Delete a message from this device's copy (what was logged stays on the server)."""
+    if state.streaming or state.session is None or state.index_of(message_id) is None:
+        return _idle(state)
+    messages = tuple(m for m in state.messages if m.id != message_id)
+    session = with_preview(state.session, messages)
+    return Step(
+        replace(state, session=session, messages=messages),
+        (Forget(message_id, session), Draw("gone", message_id=message_id, sidebar=True)),
+    )
+
+
+def toggle_thinking(state: ChatState, enabled: bool) -> Step:
+    """The chat's "thinking" switch (models that can reason): kept with the chat."""
+    if state.session is None or state.session.thinking_enabled == enabled:
+        return _idle(state)
+    session = replace(state.session, thinking_enabled=enabled)
+    return Step(replace(state, session=session), (Store((), session),))
