@@ -7,6 +7,7 @@ from typing import Any
 
 from pyscript import window
 
+from app.browser.jsbridge import absent
 from app.preferences import EXPORTED, importable
 
 __all__ = ["drop", "export", "get", "put", "restore"]
@@ -18,7 +19,7 @@ def get(key: str) -> str | None:
         value = window.localStorage.getItem(key)
     except Exception:  # noqa: BLE001 - storage disabled: as if never set
         return None
-    return None if value is None else str(value)
+    return None if absent(value) else str(value)  # getItem's null is jsnull, not None
 
 
 def put(key: str, value: str) -> None:

@@ -251,6 +251,34 @@ def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> N
     expect(page.locator("#send")).to_have_text("보내기")  # the choice is remembered
 
 
+def test_the_language_travels_with_export_all_data(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Preferences are part of "export all data": a fresh browser importing the file gets them."""
+    first = browser.new_context(locale="en-US")
+    page = open_app(first, live_server.url)
+    page.select_option("#language", "ko")
+    page.click("#settings-button")
+    with page.expect_download() as download:
+        page.click("#export-data")
+    exported = tmp_path / "export.json"
+    download.value.save_as(exported)
+    first.close()
+    assert json.loads(exported.read_text())["preferences"]["chat.lang"] == "ko"
+
+    fresh = browser.new_context(locale="en-US")
+    page = open_app(fresh, live_server.url)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.click("#settings-button")
+    expect(page.locator("#settings-dialog")).to_be_visible()
+    page.set_input_files("#import-data", str(exported))
+    expect(page.locator("#settings-message")).to_be_visible()
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    fresh.close()
+
+
 def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> None:
     """A 390x844 phone: nothing wider than the screen; the drawer opens. Screenshots go to docs/."""
     context = browser.new_context(
