@@ -120,8 +120,9 @@ def _signed_in(state: AccountState, user: AccountUser, *, asked: bool) -> Accoun
         replace(state, user=user, known=True),
         (
             Become(user, changed=user != state.user, broadcast=asked),
-            ResumeOutbox(user),
+            # asked before anything slow: the sheet closes at once when there is no question
             OfferAdoption(user, asked=asked),
+            ResumeOutbox(user),
             Restore(user),
         ),
     )

@@ -188,8 +188,9 @@ class ChatController:
     async def _on_submit(self, _event: Any) -> None:
         prompt = by_id("prompt")
         text = str(prompt.value).strip()
-        if not text or self.talk.busy:
+        if not text or self.talk.reply is not None:  # while a reply streams, Enter waits
             return
+        await self.talk.settled()  # a reply that just ended is stored before the next turn
         if not self.engine.ready:
             self.talk.hooks.need_model()
             return

@@ -72,6 +72,8 @@ class Conversation:
         self.prefs = Preferences()
         self.view = ChatWindow(self._node)
         self.reply: StreamingReply | None = None
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     @property
     def busy(self) -> bool:
@@ -218,14 +220,22 @@ class Conversation:
         self.view.follow_end()
         self.reply = view
         self.state = chat_state.start_reply(self.state)
+        self._settled.clear()
         _composer_streaming(True)
         try:
-            step = await self._stream(plan, view)
+            try:
+                step = await self._stream(plan, view)
+            finally:
+                self.reply = None
+                _composer_streaming(False)
+            view.node.remove()
+            await self.apply(step)
         finally:
-            self.reply = None
-            _composer_streaming(False)
-        view.node.remove()
-        await self.apply(step)
+            self._settled.set()
+
+    async def settled(self) -> None:
+        """Until the last reply is stored (it may still be being written after it streamed)."""
+        await self._settled.wait()
 
     async def _stream(self, plan: ReplyPlan, view: StreamingReply) -> Step:
         """Stream the reply into ``view``; whatever came is kept, however it ended."""

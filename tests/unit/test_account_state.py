@@ -35,8 +35,8 @@ def test_a_login_switches_owner_resumes_the_outbox_offers_adoption_and_restores(
     assert step.state.changes == 1
     assert step.effects == (
         Become(ALICE, changed=True, broadcast=True),
-        ResumeOutbox(ALICE),
         OfferAdoption(ALICE, asked=True),
+        ResumeOutbox(ALICE),
         Restore(ALICE),
     )
 
