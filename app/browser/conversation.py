@@ -80,9 +80,15 @@ class Conversation:
         """A reply is streaming."""
         return self.state.streaming
 
-    async def apply(self, step: Step) -> None:
-        """Store, then show, then (maybe) generate: in that order, whatever the step."""
+    async def apply(self, step: Step, *, replacing: Any = None) -> None:
+        """Store, then show, then (maybe) generate: in that order, whatever the step.
+
+        ``replacing``: a node (the streamed reply) that gives way to what is drawn, once the
+        write is done, so the chat never shows a gap while the reply is being stored.
+        """
         await self._write(step)
+        if replacing is not None:
+            replacing.remove()
         self.state = step.state
         sidebar = self._show(step)
         generate = next((e for e in step.effects if isinstance(e, Generate)), None)
@@ -228,8 +234,10 @@ class Conversation:
             finally:
                 self.reply = None
                 _composer_streaming(False)
-            view.node.remove()
-            await self.apply(step)
+            try:
+                await self.apply(step, replacing=view.node)
+            finally:
+                view.node.remove()  # already gone unless the write failed
         finally:
             self._settled.set()
 

@@ -87,6 +87,11 @@ class SyncRuntime:
         self._channel.open()
         self._events.add(window, "online", self._on_online)
         self._events.add(document, "visibilitychange", self._on_visibility)
+        spawn(self._begin())
+
+    async def _begin(self) -> None:
+        """Show what waits from last time (the chip claims nothing until then), then send it."""
+        await self._refresh(broadcast=False, arm=False)
         self.request_flush()
 
     def close(self) -> None:

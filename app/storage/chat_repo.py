@@ -235,6 +235,7 @@ class ChatRepository:
 
     async def save_session(self, session: ChatSession) -> None:
         """Insert or overwrite a session (:class:`ModelError` if it would not read back)."""
+        session = await self._as_stored_owner(session)
         await self.db.write(puts=[(SESSIONS, _readable(session.to_dict(), ChatSession))])
 
     async def delete_session(self, session_id: str) -> None:
@@ -275,6 +276,7 @@ class ChatRepository:
         """
         puts = [(MESSAGES, _readable(message.to_dict(), Message)) for message in messages]
         if session is not None:
+            session = await self._as_stored_owner(session)
             puts.append((SESSIONS, _readable(session.to_dict(), ChatSession)))
         owners: dict[str, str] = {session.id: session.owner} if session is not None else {}
         for entry in outbox:
@@ -289,8 +291,19 @@ class ChatRepository:
     async def delete_message(self, message_id: str, *, session: ChatSession | None = None) -> None:
         """Delete one message (not its outbox entry), writing ``session`` (its new preview) in
         the same transaction."""
-        puts = [(SESSIONS, _readable(session.to_dict(), ChatSession))] if session else []
+        puts = []
+        if session is not None:
+            session = await self._as_stored_owner(session)
+            puts.append((SESSIONS, _readable(session.to_dict(), ChatSession)))
         await self.db.write(puts=puts, deletes=[(MESSAGES, message_id)])
+
+    async def _as_stored_owner(self, session: ChatSession) -> ChatSession:
+        """``session`` with the owner its stored record has: a copy read before an adoption
+        (the open chat, at login) must not give the chat back to nobody when it is saved."""
+        stored = await self.get_session(session.id)
+        if stored is None or stored.owner == session.owner:
+            return session
+        return replace(session, owner=stored.owner)
 
     # -- accounts -----------------------------------------------------------------------------
 

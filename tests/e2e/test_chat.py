@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -236,6 +237,31 @@ def test_xss_in_replies_and_cards_runs_no_script(
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#chat .content").locator("script, iframe, img, svg, details").count() == 0
     assert page.locator("#chat-name").inner_text() == evil.name  # shown as text, not markup
+
+
+def test_a_finished_reply_stays_on_screen_while_it_is_stored(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(context, {"reply": "Stored without a gap.", "loadSteps": 1})
+    page = open_app(context, live_server.url)
+    load_model(page)
+    replies = page.locator(".message.assistant").count()
+    page.evaluate(
+        """() => {
+          const chat = document.getElementById("chat");
+          window.__fewestReplies = Infinity;
+          new MutationObserver(() => {
+            const count = chat.querySelectorAll(".message.assistant").length;
+            const streaming = chat.querySelector('.message.assistant[data-state="streaming"]');
+            if (streaming || window.__fewestReplies !== Infinity)
+              window.__fewestReplies = Math.min(window.__fewestReplies, count);
+          }).observe(chat, {childList: true, subtree: true, attributes: true});
+        }"""
+    )
+    say(page, "hello", replies + 1)
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-id", re.compile("."))
+    # From the moment the reply appeared, the chat never showed fewer replies than that.
+    assert page.evaluate("window.__fewestReplies") == replies + 1
 
 
 def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> None:

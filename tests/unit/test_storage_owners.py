@@ -122,6 +122,20 @@ async def test_adopting_gives_logged_out_chats_and_entries_to_the_account(
     assert await repo.unsent_of(NOBODY) == 0
 
 
+async def test_a_turn_saved_from_a_copy_read_before_adoption_stays_adopted(
+    db: MemoryDatabase, repo: ChatRepository, owner: Owner
+) -> None:
+    stale = ChatSession.new("char-1", owner=NOBODY)  # the open chat, as read before login
+    await repo.save_messages([Message.new(stale.id, "assistant", "Hello!", seq=0)], session=stale)
+    owner.account = BOB
+    assert await repo.adopt(BOB, written=False) == 1
+    turn = user(stale, 1, "sent right after logging in")
+    await repo.save_messages([turn], session=stale.touched(), outbox=log_entries(stale, turn))
+    assert [s.id for s in await repo.list_sessions()] == [stale.id]
+    assert await repo.unsent_of(BOB) == 2
+    assert await repo.unsent_of(NOBODY) == 0
+
+
 async def test_untouched_chats_join_without_asking_written_ones_wait(
     db: MemoryDatabase, repo: ChatRepository, owner: Owner
 ) -> None:
