@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.jsontext import loads
+
 __all__ = ["UNKNOWN", "AccountUser", "Unknown", "read_status", "status_retry_delay"]
 
 
@@ -29,6 +31,17 @@ class AccountUser:
         if isinstance(user_id, str) and user_id and isinstance(username, str) and username:
             return cls(user_id, username)
         return None
+
+    @classmethod
+    def remembered(cls, raw: str | None) -> AccountUser | None:
+        """The user kept in localStorage (``to_dict`` as JSON); ``None`` when nothing usable is
+        (an older value was just a username, without the id that owns the data)."""
+        if not raw:
+            return None
+        try:
+            return cls.from_dict(loads(raw))
+        except ValueError:
+            return None
 
 
 class Unknown:

@@ -1,10 +1,10 @@
 """Restore: bring the account's logged chats from the server into this browser's history.
 
-The server keeps an append-only log (DESIGN.md §2): one row per version of a message the user
-saw finish, each under its own ``clientMessageId`` (``Message.client_message_id`` for a
-regenerated version, ``conversation.log_message_id(..., edited=True)`` for an edit). Restoring
-turns those rows back into local records without ever losing or rewriting what this browser
-already holds:
+The server keeps an append-only log (docs/architecture.md, "The server"): one row per version
+of a message the user saw finish, each under its own ``clientMessageId``
+(``Message.client_message_id`` for a regenerated version,
+``conversation.log_message_id(..., edited=True)`` for an edit). Restoring turns those rows
+back into local records without ever losing or rewriting what this browser already holds:
 
 - a remote session is the local ``ChatSession`` whose id is its ``clientSessionId``;
 - a character missing here gets a placeholder (a built-in one gets its built-in record);

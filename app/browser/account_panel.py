@@ -1,10 +1,7 @@
-"""Log in / create an account / log out, the outbox indicator, and failed log entries.
+"""Log in / create an account / log out, the outbox indicator, and failed log entries: performs
+what ``app/account_state.py`` decides (who is signed in, whose chats, what to ask the user).
 
 Chatting never needs an account: logs wait in the outbox (paused) until the user logs in.
-Local chats belong to the account they were written under (``app.storage.owner``): logging
-out asks whether to keep them on this device or remove them, chats made while logged out join
-an account only when the user says so, and an unanswered status check is asked again (with
-backoff), never taken for "logged out".
 """
 
 from __future__ import annotations
@@ -21,12 +18,12 @@ from app import account_state, preferences
 from app.account import UNKNOWN, AccountUser, read_status, status_retry_delay
 from app.account_state import AccountState, AccountStep
 from app.browser import account_view, prefs
+from app.browser.adoption import adopted, offer_adoption
 from app.browser.dom import by_id, on, spawn
 from app.browser.failed_entries import FailedEntries
 from app.browser.http import api_json
 from app.browser.sync_chip import show_chip
 from app.i18n import Translate
-from app.jsontext import loads
 from app.outbox.ports import NetworkError
 from app.storage.owner import NOBODY
 
@@ -40,11 +37,7 @@ __all__ = ["AccountPanel", "last_user"]
 
 def last_user() -> AccountUser | None:
     """Who was signed in when this browser last knew (shown offline, and the first owner)."""
-    raw = prefs.get(preferences.LAST_USER)
-    try:
-        return AccountUser.from_dict(loads(str(raw))) if raw else None
-    except ValueError:  # an older value: just a username, without the id owning the data
-        return None
+    return AccountUser.remembered(prefs.get(preferences.LAST_USER))
 
 
 class AccountPanel:
@@ -93,7 +86,7 @@ class AccountPanel:
 
     @property
     def username(self) -> str | None:
-        """Who is signed in, as far as this tab knows."""
+        """The :attr:`user`'s name."""
         return self.user.username if self.user else None
 
     async def start(self) -> None:
@@ -140,11 +133,13 @@ class AccountPanel:
             elif isinstance(effect, account_state.ResumeOutbox):
                 await self.runtime.login(effect.user.to_dict())
             elif isinstance(effect, account_state.OfferAdoption):
-                offered = await self._offer_adoption(effect.user, asked=effect.asked)
+                offered = await offer_adoption(
+                    self.t, self.repo, self.dialog, effect.user, asked=effect.asked
+                )
                 if effect.asked and not offered:
                     self.dialog.close()  # logged in, nothing to ask: the sheet is done
             elif isinstance(effect, account_state.Adopt):
-                await self._adopted(effect)
+                await adopted(self.repo, effect.user, yes=effect.yes)
             elif isinstance(effect, account_state.Restore):
                 await self._on_login(effect.user.id)
             elif isinstance(effect, account_state.CheckStatus):
@@ -154,7 +149,7 @@ class AccountPanel:
         """``effect.user``'s chats and outbox are in use now (``None``: nobody's).
 
         Chats made while logged out that hold nothing the user wrote (a greeting) join the
-        account at once; the others wait for the user's answer (:meth:`_offer_adoption`).
+        account at once; the others wait for the user's answer (``offer_adoption``).
         """
         user = effect.user
         self.repo.owner.account = user.id if user else NOBODY
@@ -220,29 +215,10 @@ class AccountPanel:
         self.form.elements.namedItem("password").value = ""
         await self._apply(account_state.logged_in(self.account, user))
 
-    async def _offer_adoption(self, user: AccountUser, *, asked: bool) -> bool:
-        """Chats made while nobody was signed in: offer them to ``user`` (on every login; at
-        page load only until the user said "keep them separate"). Whether it was offered."""
-        waiting = await self.repo.written_while_logged_out()
-        declined = prefs.get(preferences.declined_key(user.id))
-        if not waiting or (not asked and declined):
-            return False
-        account_view.ask_adoption(self.t, user, len(waiting))
-        if not self.dialog.open:
-            self.dialog.showModal()
-        return True
-
     async def _adopt(self, *, yes: bool) -> None:
         by_id("adopt-choice").hidden = True
         await self._apply(account_state.adoption_answered(self.account, yes=yes))
         self.dialog.close()
-
-    async def _adopted(self, effect: account_state.Adopt) -> None:
-        if effect.yes:
-            await self.repo.adopt(effect.user.id)
-            prefs.drop(preferences.declined_key(effect.user.id))
-        else:
-            prefs.put(preferences.declined_key(effect.user.id), "1")
 
     async def ask_logout(self) -> None:
         """Log out, after asking whether this account's chats stay on this device."""

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 from pyscript import window
 
 from app import chat_state
+from app.browser import chat_header
 from app.browser.chat_window import ChatWindow
-from app.browser.dom import by_id, element, spawn
+from app.browser.dom import element, spawn
 from app.browser.message_view import StreamingReply, render_message
+from app.browser.reply_stream import show_composer_streaming, stream_reply
 from app.chat_state import (
     ChatState,
     Draw,
     Forget,
     Generate,
-    Outcome,
     Preferences,
-    ReplyPlan,
     Step,
     StopReply,
     Store,
@@ -33,8 +33,7 @@ from app.chat_state import (
 from app.engine_errors import EngineError
 from app.models import Message
 from app.presets import CONTEXT_WINDOW_SIZE
-from app.prompt import PromptError, supports_thinking
-from app.think import ThinkParser
+from app.prompt import PromptError
 
 if TYPE_CHECKING:
     from app.browser.engine import Engine
@@ -131,7 +130,7 @@ class Conversation:
             self.render()
         elif draw.part == "tail":
             self.view.tail(messages, draw.count)
-            self._render_title()
+            chat_header.show_title(self.state)
         elif draw.part == "one":
             self.view.rerender(messages, draw.message_id)
         elif draw.part == "gone":
@@ -139,34 +138,15 @@ class Conversation:
 
     def render(self) -> None:
         """The open chat (its newest messages; more render as the user scrolls)."""
-        self._render_header()
+        chat_header.show_header(self.state, model_id=self.engine.model_id or "")
         if self.state.character is None:
             self.view.clear(element("p", self.t("chat.pick_character"), classes=("empty",)))
             return
         self.view.show(self.state.messages)
 
-    def _render_header(self) -> None:
-        character = self.state.character
-        by_id("chat-header").hidden = character is None
-        if character is None:
-            return
-        avatar = by_id("chat-avatar")
-        avatar.hidden = not character.avatar
-        if character.avatar:
-            avatar.src = character.avatar
-        by_id("chat-name").textContent = character.name
-        self._render_title()
-        self.update_thinking_switch()
-
-    def _render_title(self) -> None:
-        session = self.state.session
-        by_id("chat-session-title").textContent = session.title if session else ""
-
     def update_thinking_switch(self) -> None:
-        """The thinking toggle shows only for models that can reason (Qwen3)."""
-        by_id("thinking-switch").hidden = not supports_thinking(self.engine.model_id or "")
-        session = self.state.session
-        by_id("thinking-toggle").checked = bool(session and session.thinking_enabled)
+        """The thinking toggle, for the loaded model and the open chat."""
+        chat_header.show_thinking_switch(self.state, model_id=self.engine.model_id or "")
 
     def _node(self, message: Message) -> Any:
         character = self.state.character
@@ -227,13 +207,28 @@ class Conversation:
         self.reply = view
         self.state = chat_state.start_reply(self.state)
         self._settled.clear()
-        _composer_streaming(True)
+        show_composer_streaming(True)
         try:
             try:
-                step = await self._stream(plan, view)
+                streamed = await stream_reply(
+                    self.engine,
+                    plan,
+                    view,
+                    follow=self.view.follow_end,
+                    on_error=self.hooks.engine_error,
+                )
             finally:
                 self.reply = None
-                _composer_streaming(False)
+                show_composer_streaming(False)
+            step = chat_state.finish_reply(
+                self.state,
+                plan,
+                answer=streamed.answer,
+                reasoning=streamed.reasoning,
+                usage=streamed.usage,
+                outcome=streamed.outcome,
+                t=self.t,
+            )
             try:
                 await self.apply(step, replacing=view.node)
             finally:
@@ -245,35 +240,6 @@ class Conversation:
         """Until the last reply is stored (it may still be being written after it streamed)."""
         await self._settled.wait()
 
-    async def _stream(self, plan: ReplyPlan, view: StreamingReply) -> Step:
-        """Stream the reply into ``view``; whatever came is kept, however it ended."""
-        parser = ThinkParser()
-        outcome, usage = Outcome.DONE, None
-        try:
-            async for batch in self.engine.stream(plan.prompt.messages, plan.options):
-                delta = parser.feed(batch.text)
-                view.add(delta.reasoning, delta.answer)
-                self.view.follow_end()
-                if batch.done:
-                    outcome = Outcome.STOPPED if batch.finish == "abort" else Outcome.DONE
-                    usage = batch.usage
-        except EngineError as error:
-            outcome = Outcome.ERROR
-            self.hooks.engine_error(error)
-        finally:
-            tail = parser.finish()
-            view.add(tail.reasoning, tail.answer)
-            view.finish(outcome.value)
-        return chat_state.finish_reply(
-            self.state,
-            plan,
-            answer=parser.answer,
-            reasoning=parser.reasoning,
-            usage=usage,
-            outcome=outcome,
-            t=self.t,
-        )
-
     def stop(self) -> None:
         """Stop the reply; the partial text stays (and is saved and logged)."""
         for effect in chat_state.stop(self.state).effects:
@@ -283,8 +249,3 @@ class Conversation:
     def confirm(self, key: str) -> bool:
         """Ask before something that cannot be undone."""
         return bool(window.confirm(self.t(key)))
-
-
-def _composer_streaming(streaming: bool) -> None:
-    by_id("send").hidden = streaming
-    by_id("stop").hidden = not streaming

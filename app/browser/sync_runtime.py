@@ -1,20 +1,8 @@
 """Runs the outbox's ``SyncWorker`` in the page: when to flush, one tab at a time, every tab told.
 
-Triggers (DESIGN.md §3): an enqueue (:meth:`SyncRuntime.notify_enqueued`), the window's
-``online`` event (after ``worker.wake()``), the page becoming visible, :meth:`login`, and one
-``setTimeout`` for ``worker.next_wakeup()`` (never more than one pending; no polling). While
-``navigator.onLine`` is false nothing is sent: the ``online`` event starts the next flush.
-
-One tab flushes at a time: each flush runs inside the Web Lock ``character-chat-outbox``, taken
-with ``ifAvailable`` (``tryLock`` in ``web/idb.js`` holds it until we release it). A tab that
-finds it taken looks again a little later; the flushing tab's broadcast usually comes first.
-A tab closing mid-flush loses nothing: the browser releases its lock, entries are deleted only
-after the server acknowledged them, and a resent request is a replay the server deduplicates.
-
-Every tab shows the state: after each flush and enqueue the tab posts ``OutboxState.to_dict()``
-on the BroadcastChannel ``character-chat-outbox``; the others show it, then re-read the shared
-store themselves (and re-arm their timer from it). Login and logout are broadcast too, so every
-tab's worker pauses and resumes together (they share the cookie session).
+The triggers (an enqueue, ``online``, the page becoming visible, a login, one timer for
+``worker.next_wakeup()``; never polling), the Web Lock that lets one tab flush and the
+BroadcastChannel that tells the others are described in docs/architecture.md, "The outbox".
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The offline outbox: chat logs wait here, durably, until the server has stored them.
 
 Plain Python with its store, transport, clock and random source injected (``ports``), so the
-policy and the sync loop run unchanged under CPython tests and in Pyodide. See DESIGN.md §3.
+policy and the sync loop run unchanged under CPython tests and in Pyodide. See docs/architecture.md, "The outbox".
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The chat UI's only way to its history. It reads and writes the model records
 (``app.models``) as their ``to_dict`` forms, and keeps the promises the UI relies on:
 
 - ``save_messages`` writes the messages, the touched session and their outbox entries in one
-  transaction, so a message is never shown as sent without its log entry (DESIGN.md §3);
+  transaction, so a message is never shown as sent without its log entry (docs/architecture.md, "The outbox");
 - deletes cascade (character -> sessions -> messages) in one transaction, and never touch the
   outbox: logs already queued are still sent (deleting a chat here is not deleting it there);
 - ``import_all`` checks the whole file before writing anything, then writes it in one

@@ -1,8 +1,8 @@
 """The app's one local database, as a small async Protocol, and an in-memory version of it.
 
 Chat history and the outbox live in the same database so that a message and its outbox entry
-are written in one transaction (DESIGN.md §3: durable before shown as sent). In the browser the
-database is IndexedDB (``app.browser.idb.IndexedDatabase``); :class:`MemoryDatabase` is the
+are written in one transaction (durable before shown as sent: docs/architecture.md, "The
+outbox"). In the browser the database is IndexedDB (``app.browser.idb.IndexedDatabase``); :class:`MemoryDatabase` is the
 reference behaviour for the unit tests and the fallback when IndexedDB is unavailable (private
 windows of some browsers): the app still works, it just forgets on reload.
 

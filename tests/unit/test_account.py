@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -47,3 +48,13 @@ def test_users_round_trip_and_bad_ones_are_none() -> None:
     assert AccountUser.from_dict(user.to_dict()) == user
     assert AccountUser.from_dict({"id": "", "username": "x"}) is None
     assert AccountUser.from_dict("ana") is None
+
+
+@pytest.mark.parametrize("raw", [None, "", "alice", "{", "[]", '{"username": "alice"}'])
+def test_a_remembered_user_that_is_not_one_is_nobody(raw: str | None) -> None:
+    assert AccountUser.remembered(raw) is None
+
+
+def test_a_remembered_user_reads_back() -> None:
+    user = AccountUser("u-1", "alice")
+    assert AccountUser.remembered(json.dumps(user.to_dict())) == user

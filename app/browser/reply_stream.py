@@ -1,0 +1,65 @@
+"""A reply streaming from the engine into its view, ``<think>`` reasoning split off as it
+arrives; whatever came is kept, however the stream ended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.browser.dom import by_id
+from app.browser.message_view import StreamingReply
+from app.chat_state import Outcome, ReplyPlan
+from app.engine_errors import EngineError
+from app.think import ThinkParser
+
+if TYPE_CHECKING:
+    from app.browser.engine import Engine
+
+__all__ = ["Streamed", "show_composer_streaming", "stream_reply"]
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a stream brought, for ``chat_state.finish_reply``."""
+
+    answer: str
+    reasoning: str
+    usage: dict[str, Any] | None
+    outcome: Outcome
+
+
+async def stream_reply(
+    engine: Engine,
+    plan: ReplyPlan,
+    view: StreamingReply,
+    *,
+    follow: Callable[[], None],
+    on_error: Callable[[EngineError], None],
+) -> Streamed:
+    """Stream ``plan``'s prompt into ``view`` (``follow`` keeps the chat at its end); an engine
+    error goes to ``on_error`` and ends the reply with what it has so far."""
+    parser = ThinkParser()
+    outcome, usage = Outcome.DONE, None
+    try:
+        async for batch in engine.stream(plan.prompt.messages, plan.options):
+            delta = parser.feed(batch.text)
+            view.add(delta.reasoning, delta.answer)
+            follow()
+            if batch.done:
+                outcome = Outcome.STOPPED if batch.finish == "abort" else Outcome.DONE
+                usage = batch.usage
+    except EngineError as error:
+        outcome = Outcome.ERROR
+        on_error(error)
+    finally:
+        tail = parser.finish()
+        view.add(tail.reasoning, tail.answer)
+        view.finish(outcome.value)
+    return Streamed(parser.answer, parser.reasoning, usage, outcome)
+
+
+def show_composer_streaming(streaming: bool) -> None:
+    """Send while idle, Stop while a reply streams."""
+    by_id("send").hidden = streaming
+    by_id("stop").hidden = not streaming
