@@ -14,9 +14,11 @@ data", then, in one page:
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -151,16 +153,26 @@ def memory(page: Page) -> list[int]:
     return list(page.evaluate(MEMORY))
 
 
+REPLY_STORED = """
+(text) => {
+  // The newest two messages are this turn and its reply, drawn from storage (it has an id).
+  const shown = document.querySelectorAll('#chat > article.message');
+  const [turn, reply] = [shown[shown.length - 2], shown[shown.length - 1]];
+  return Boolean(turn && reply && turn.matches('.user') && turn.textContent.includes(text)
+    && reply.matches('.assistant[data-id]'));
+}
+"""
+
+
 def turns(page: Page, count: int, start: int) -> None:
-    """``count`` user turns, each waiting for its reply to be saved."""
+    """``count`` user turns, each waiting for its reply to be stored (not merely for the send
+    button: it shows between the turn being drawn and the reply starting)."""
     for index in range(start, start + count):
         page.fill("#prompt", f"turn {index}")
         page.keyboard.press("Enter")
-        page.wait_for_selector(f"#chat article.message.user >> text='turn {index}'")
-        page.wait_for_selector("#send:not([hidden])")
-        page.wait_for_selector(
-            "#chat article.message.assistant[data-state=streaming]", state="detached"
-        )
+        page.wait_for_function(REPLY_STORED, arg=f"turn {index}")
+        if index % 100 == 99:
+            print(f"  {index + 1} turns", flush=True)
 
 
 def main() -> None:
@@ -259,4 +271,9 @@ def report(
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception:  # noqa: BLE001 - say why at once; closing a stuck browser can hang
+        traceback.print_exc()
+        sys.stdout.flush()
+        os._exit(1)
