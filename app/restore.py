@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from app.contract import ContractError, MessageOut, SessionOut, from_wire
 from app.conversation import log_message_id, with_preview
 from app.models import Character, ChatSession, Message, ModelError, builtin_characters
 from app.outbox.ports import NetworkError, Response
@@ -117,27 +118,8 @@ class RestoreSummary:
 # --- reading the wire shapes ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Session:
-    id: str
-    client_session_id: str
-    character_id: str
-    character_name: str
-    model_id: str
-    title: str
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: str
-    client_message_id: str
-    role: str
-    content: str
-    seq: int
-    created_at: str
-    stats: dict[str, Any] | None
+_Session = SessionOut
+_Row = MessageOut
 
 
 def _js_time(value: object) -> str:
@@ -161,65 +143,24 @@ def _js_time(value: object) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _str(item: Mapping[str, Any], key: str, *, required: bool = True) -> str | None:
-    value = item.get(key)
-    if value is None and not required:
-        return ""
-    return value if isinstance(value, str) and (value or not required) else None
-
-
 def _read_session(item: object) -> _Session | None:
-    if not isinstance(item, Mapping):
+    """A ``SessionOut`` (``app/contract.py``), its times in the app's spelling; ``None`` when
+    the item is not one."""
+    try:
+        remote = from_wire(SessionOut, item)
+    except ContractError:
         return None
-    found = {
-        "id": _str(item, "id"),
-        "client_session_id": _str(item, "clientSessionId"),
-        "character_id": _str(item, "characterId"),
-        "character_name": _str(item, "characterName", required=False),
-        "model_id": _str(item, "modelId", required=False),
-        "title": _str(item, "title", required=False),
-        "created_at": _str(item, "createdAt", required=False),
-        "updated_at": _str(item, "updatedAt", required=False),
-    }
-    if any(value is None for value in found.values()):
-        return None
-    values: dict[str, str] = {key: str(value) for key, value in found.items()}
-    values["created_at"] = _js_time(values["created_at"])
-    values["updated_at"] = _js_time(values["updated_at"]) or values["created_at"]
-    return _Session(**values)
+    created = _js_time(remote.created_at)
+    return replace(remote, created_at=created, updated_at=_js_time(remote.updated_at) or created)
 
 
 def _read_row(item: object) -> _Row | None:
-    if not isinstance(item, Mapping):
+    """A ``MessageOut``, its time in the app's spelling; ``None`` when the item is not one."""
+    try:
+        row = from_wire(MessageOut, item)
+    except ContractError:
         return None
-    seq = item.get("seq")
-    stats = item.get("stats")
-    texts = [
-        _str(item, "id", required=False),
-        _str(item, "clientMessageId"),
-        _str(item, "role"),
-        _str(item, "content", required=False),
-        _str(item, "createdAt", required=False),
-    ]
-    if (
-        any(text is None for text in texts)
-        or isinstance(seq, bool)
-        or not isinstance(seq, int)
-        or seq < 0
-        or item.get("role") not in ("user", "assistant")
-        or (stats is not None and not isinstance(stats, dict))
-    ):
-        return None
-    row_id, client_id, role, content, created_at = (str(text) for text in texts)
-    return _Row(
-        id=row_id,
-        client_message_id=client_id,
-        role=role,
-        content=content,
-        seq=seq,
-        created_at=_js_time(created_at),
-        stats=dict(stats) if stats else None,
-    )
+    return replace(row, created_at=_js_time(row.created_at), stats=row.stats or None)
 
 
 # --- versions of one message ------------------------------------------------------------------
@@ -352,7 +293,7 @@ def _new_session(remote: _Session) -> ChatSession:
     return ChatSession(
         id=remote.client_session_id,
         character_id=remote.character_id,
-        title=remote.title,
+        title=remote.title or "",
         created_at=remote.created_at,
         updated_at=remote.updated_at or remote.created_at,
         # log_entries writes "unknown" when no model was known: that is no model here.

@@ -1,8 +1,8 @@
 """The log API's rules that the page and the server must agree on, declared once: length
-limits and error codes. Plain stdlib Python, imported by both sides: ``server/chat/schemas.py``
-builds its msgspec types from these numbers and ``server/errors.py`` its codes, while the page
-clips what it logs to the same limits (``app/conversation.py``) and acts on the same codes
-(``app/outbox``).
+limits and error codes. Plain stdlib Python, imported by both sides: the wire shapes of
+``app/contract.py`` (and so the server's generated structs) use these numbers and
+``server/errors.py`` these codes, while the page clips what it logs to the same limits
+(``app/conversation.py``) and acts on the same codes (``app/outbox``).
 """
 
 from __future__ import annotations

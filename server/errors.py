@@ -1,7 +1,7 @@
 """One JSON error shape for every failure, with a stable ``code`` the browser's outbox acts on.
 
 ``{"code": "...", "message": "...", "details": [{"field": "...", "message": "..."}]}``;
-``details`` only for ``422``. Litestar's own exceptions (validation, 401, 403 from CSRF, 404,
+``details`` only for ``422`` (the shapes are the wire contract's, ``app/contract.py``). Litestar's own exceptions (validation, 401, 403 from CSRF, 404,
 405, 413, 429 from the rate limiter) and our :class:`ApiError` subclasses all map here, and so
 does anything unexpected (``500 internal_error``, logged, never with internals in the body).
 """
@@ -31,6 +31,7 @@ from litestar.status_codes import (
 )
 
 from app.wire import STATUS_CODES, ErrorCode
+from server.contract import ErrorBody, FieldError
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -51,25 +52,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("server.errors")
-
-
-class FieldError(msgspec.Struct):
-    """What is wrong with one field of a request."""
-
-    field: str
-    """camelCase path of the field, e.g. ``content`` or ``messages[2].role``; empty for the body."""
-    message: str
-
-
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    """The body of every error response."""
-
-    code: str
-    """Stable snake_case code: unauthenticated, csrf_failed, not_found, conflict, ..."""
-    message: str
-    """A sentence for people."""
-    details: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
-    """Field-level problems; only for ``validation_failed``."""
 
 
 class ApiError(Exception):

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Self, TypeVar
+
+from app import contract
+from app.contract import ContractError, from_wire, to_wire
 
 __all__ = [
     "ENTRY_FORMAT_VERSION",
@@ -32,6 +35,7 @@ ENTRY_FORMAT_VERSION = 1
 """The ``"v"`` field of a stored entry dict; bump it (and migrate) when the format changes."""
 
 _ROLES = ("user", "assistant")
+_P = TypeVar("_P")
 
 
 def session_key(client_session_id: str) -> str:
@@ -65,19 +69,16 @@ class ErrorInfo:
     """``(field, message)`` pairs, from a ``422`` body's ``details``."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-safe form, in the server's error shape."""
-        data: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details:
-            data["details"] = [{"field": f, "message": m} for f, m in self.details]
-        return data
+        """The JSON-safe form: the contract's ``ErrorBody``."""
+        details = [contract.FieldError(f, m) for f, m in self.details] or None
+        return to_wire(contract.ErrorBody(self.code, self.message, details))  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ErrorInfo:
         """Read what ``to_dict`` wrote."""
-        details = tuple(
-            (str(item["field"]), str(item["message"])) for item in data.get("details") or ()
-        )
-        return cls(code=str(data["code"]), message=str(data["message"]), details=details)
+        body = _read(contract.ErrorBody, data)
+        details = tuple((d.field, d.message) for d in body.details or ())
+        return cls(code=body.code, message=body.message, details=details)
 
 
 @dataclass(frozen=True)
@@ -92,25 +93,13 @@ class SessionPayload:
     title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Camel-case fields; ``title`` is kept even when ``None``."""
-        return {
-            "characterId": self.character_id,
-            "characterName": self.character_name,
-            "modelId": self.model_id,
-            "title": self.title,
-            "createdAt": self.created_at,
-        }
+        """The stored form: ``SessionIn``'s camelCase fields (see ``app/contract.py``)."""
+        return to_wire(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionPayload:
         """Read what ``to_dict`` wrote."""
-        return cls(
-            character_id=data["characterId"],
-            character_name=data["characterName"],
-            model_id=data["modelId"],
-            created_at=data["createdAt"],
-            title=data.get("title"),
-        )
+        return _read(cls, data)
 
 
 @dataclass(frozen=True)
@@ -134,25 +123,20 @@ class MessagePayload:
             raise ValueError("content must be a string")
 
     def to_dict(self) -> dict[str, Any]:
-        """Camel-case fields; optional ones are kept even when ``None``."""
-        return {
-            "role": self.role,
-            "content": self.content,
-            "createdAt": self.created_at,
-            "modelId": self.model_id,
-            "stats": dict(self.stats) if self.stats is not None else None,
-        }
+        """The stored form: ``MessageIn``'s camelCase fields (see ``app/contract.py``)."""
+        return to_wire(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MessagePayload:
         """Read what ``to_dict`` wrote."""
-        return cls(
-            role=data["role"],
-            content=data["content"],
-            created_at=data["createdAt"],
-            model_id=data.get("modelId"),
-            stats=data.get("stats"),
-        )
+        return _read(cls, data)
+
+
+def _read(shape: type[_P], data: Mapping[str, Any]) -> _P:
+    try:
+        return from_wire(shape, data)
+    except ContractError as exc:
+        raise ValueError(f"malformed outbox payload: {exc}") from exc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,11 +224,9 @@ class SessionEntry(_EntryBase):
         return session_key(self.client_session_id)
 
     def body(self) -> dict[str, Any]:
-        """The request body of ``POST /api/v1/character-chat/sessions``."""
-        body = {"clientSessionId": self.client_session_id, **self.payload.to_dict()}
-        if body["title"] is None:
-            del body["title"]
-        return body
+        """The request body of ``POST /api/v1/character-chat/sessions``: a ``SessionIn``."""
+        shape = contract.SessionIn(client_session_id=self.client_session_id, **vars(self.payload))
+        return to_wire(shape)  # type: ignore[no-any-return]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe stored form."""
@@ -274,19 +256,12 @@ class MessageEntry(_EntryBase):
         return message_key(self.client_session_id, self.client_message_id)
 
     def body(self) -> dict[str, Any]:
-        """One item of the batch request (the single-message body has the same shape)."""
-        payload = self.payload.to_dict()
-        body: dict[str, Any] = {
-            "clientMessageId": self.client_message_id,
-            "role": payload["role"],
-            "content": payload["content"],
-            "seq": self.seq,
-            "createdAt": payload["createdAt"],
-        }
-        for name in ("modelId", "stats"):
-            if payload[name] is not None:
-                body[name] = payload[name]
-        return body
+        """One item of the batch request (the single-message body has the same shape): a
+        ``MessageIn``."""
+        shape = contract.MessageIn(
+            client_message_id=self.client_message_id, seq=self.seq, **vars(self.payload)
+        )
+        return to_wire(shape)  # type: ignore[no-any-return]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe stored form."""

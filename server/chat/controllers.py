@@ -16,8 +16,8 @@ from server.accounts.schemas import User
 from server.accounts.sessions import SESSION_AND_CSRF, SESSION_ONLY
 from server.chat import services
 from server.chat.deps import provide_owned_session
-from server.chat.schemas import (
-    CURSOR_PATTERN,
+from server.chat.schemas import CURSOR_PATTERN
+from server.contract import (
     BatchIn,
     BatchOut,
     MessageIn,

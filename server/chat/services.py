@@ -15,7 +15,9 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from server.chat.schemas import (
+from server.chat.schemas import check_message, check_timestamp
+from server.chat.tables import ChatMessage, ChatSession
+from server.contract import (
     BatchResult,
     MessageIn,
     MessageOut,
@@ -23,10 +25,7 @@ from server.chat.schemas import (
     SessionIn,
     SessionOut,
     SessionPage,
-    check_message,
-    check_timestamp,
 )
-from server.chat.tables import ChatMessage, ChatSession
 from server.errors import (
     Conflict,
     ErrorBody,
