@@ -122,7 +122,9 @@ def test_a_missing_field_and_a_nested_one_are_named() -> None:
 
 
 def test_optional_fields_may_be_absent_or_null() -> None:
-    assert from_wire(MessageIn, message(modelId=None, stats=None)) == from_wire(MessageIn, message())
+    absent = from_wire(MessageIn, message())
+    assert from_wire(MessageIn, message(modelId=None, stats=None)) == absent
+    assert (absent.model_id, absent.stats) == (None, None)
 
 
 AGREEMENT_CASES = [
