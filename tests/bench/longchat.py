@@ -102,21 +102,30 @@ def chat_export(sizes: dict[str, int]) -> dict[str, Any]:
 
 
 def open_chat(page: Page, title: str) -> float:
-    """Milliseconds from the click on the chat titled ``title`` to its last message painted."""
-    item = page.locator("#session-list li.session", has_text=title).locator("button.side-button")
+    """Milliseconds from the click on the chat titled ``title`` to its last message painted.
+
+    The button is looked up at the moment of the click: the list may have been drawn again
+    since the last open (a handle found earlier could be a detached button, whose click
+    nobody hears).
+    """
     return float(
-        item.evaluate(
-            """async (button) => {
+        page.evaluate(
+            """async (title) => {
+              const button = [...document.querySelectorAll('#session-list li.session')]
+                .find((item) => item.querySelector('.session-title')?.textContent === title)
+                ?.querySelector('button.side-button');
+              if (!button) throw new Error(`no chat titled ${title} in the list`);
               const started = performance.now();
               button.click();
-              const title = button.querySelector('.session-title').textContent;
               while (document.getElementById('chat-session-title').textContent !== title
                      || !document.querySelector('#chat article.message')) {
+                if (performance.now() - started > 30000) throw new Error(`${title} did not open`);
                 await new Promise((r) => setTimeout(r, 0));
               }
               await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
               return performance.now() - started;
-            }"""
+            }""",
+            title,
         )
     )
 
