@@ -55,6 +55,7 @@ __all__ = [
     "SessionPage",
     "camel",
     "from_wire",
+    "parse_timestamp",
     "to_wire",
 ]
 
@@ -420,9 +421,17 @@ def _format_problem(mark: Any, value: Any) -> str | None:
             return "Invalid UUID"
         return None
     if mark is TIMESTAMP:
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
+        moment = parse_timestamp(value)
+        if moment is None:
             return "Invalid RFC3339 encoded datetime"
         return None if moment.tzinfo is not None else "Expected `datetime` with a timezone"
     return None
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """RFC 3339 text (``Z`` or an offset, any precision) as a datetime; ``None`` if it is not
+    one. Naive when the text has no offset."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None

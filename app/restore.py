@@ -26,11 +26,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from app.contract import ContractError, MessageOut, SessionOut, from_wire
+from app.contract import ContractError, MessageOut, SessionOut, from_wire, parse_timestamp
 from app.conversation import log_message_id, with_preview
 from app.models import Character, ChatSession, Message, ModelError, builtin_characters
 from app.outbox.ports import NetworkError, Response
@@ -118,10 +118,6 @@ class RestoreSummary:
 # --- reading the wire shapes ------------------------------------------------------------------
 
 
-_Session = SessionOut
-_Row = MessageOut
-
-
 def _js_time(value: object) -> str:
     """A timestamp as the app writes it (``...T12:00:00.000Z``), so local sorting by text works.
 
@@ -130,9 +126,8 @@ def _js_time(value: object) -> str:
     """
     if not isinstance(value, str):
         return ""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+    moment = parse_timestamp(value)
+    if moment is None:
         return value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -143,7 +138,7 @@ def _js_time(value: object) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _read_session(item: object) -> _Session | None:
+def _read_session(item: object) -> SessionOut | None:
     """A ``SessionOut`` (``app/contract.py``), its times in the app's spelling; ``None`` when
     the item is not one."""
     try:
@@ -154,7 +149,7 @@ def _read_session(item: object) -> _Session | None:
     return replace(remote, created_at=created, updated_at=_js_time(remote.updated_at) or created)
 
 
-def _read_row(item: object) -> _Row | None:
+def _read_row(item: object) -> MessageOut | None:
     """A ``MessageOut``, its time in the app's spelling; ``None`` when the item is not one."""
     try:
         row = from_wire(MessageOut, item)
@@ -171,12 +166,12 @@ def _probe(client_id: str, content: str) -> Message:
     return Message(id=client_id, session_id="", role="user", swipes=[content])
 
 
-def _is_edit_of(row: _Row, version_id: str) -> bool:
+def _is_edit_of(row: MessageOut, version_id: str) -> bool:
     """Whether ``row`` is an edit logged for the version logged under ``version_id``."""
     return row.client_message_id == log_message_id(_probe(version_id, row.content), edited=True)
 
 
-def _logged_by(row: _Row, message: Message) -> bool:
+def _logged_by(row: MessageOut, message: Message) -> bool:
     """Whether ``message`` logged this row: under one of its version ids, or as an edit of one.
 
     Sound for restored messages too: their ids are new (:func:`restored_message_id`), so the
@@ -188,7 +183,7 @@ def _logged_by(row: _Row, message: Message) -> bool:
     return any(_is_edit_of(row, version_id) for version_id in versions)
 
 
-def _ordered(rows: Sequence[_Row]) -> list[_Row]:
+def _ordered(rows: Sequence[MessageOut]) -> list[MessageOut]:
     """One ``(seq, role)`` group in the order its versions were made.
 
     All versions of one message share its ``createdAt``, and the server's row ids are random,
@@ -220,7 +215,7 @@ def _ordered(rows: Sequence[_Row]) -> list[_Row]:
         when = first_seen.get(base)
         first_seen[base] = row.created_at if when is None else min(when, row.created_at)
 
-    def key(row: _Row) -> tuple[str, str, int, int, str, str]:
+    def key(row: MessageOut) -> tuple[str, str, int, int, str, str]:
         base, index, edit = place.get(row.client_message_id, (row.client_message_id, 0, 0))
         return (first_seen[base], base, index, edit, row.created_at, row.id)
 
@@ -237,10 +232,10 @@ def restored_message_id(client_session_id: str, first_client_message_id: str) ->
     return str(uuid.uuid5(_RESTORED, f"{client_session_id}/{first_client_message_id}"))
 
 
-def _distinct(rows: Iterable[_Row]) -> list[_Row]:
+def _distinct(rows: Iterable[MessageOut]) -> list[MessageOut]:
     """The first row of each distinct text, in order."""
     seen: set[str] = set()
-    kept: list[_Row] = []
+    kept: list[MessageOut] = []
     for row in rows:
         if row.content not in seen:
             seen.add(row.content)
@@ -248,7 +243,7 @@ def _distinct(rows: Iterable[_Row]) -> list[_Row]:
     return kept
 
 
-def _new_message(session_id: str, rows: Sequence[_Row]) -> Message:
+def _new_message(session_id: str, rows: Sequence[MessageOut]) -> Message:
     versions = _distinct(rows)
     shown = versions[-1].content
     last = next(row for row in reversed(rows) if row.content == shown)
@@ -265,7 +260,7 @@ def _new_message(session_id: str, rows: Sequence[_Row]) -> Message:
     )
 
 
-def _target(candidates: Sequence[Message], rows: Sequence[_Row]) -> Message:
+def _target(candidates: Sequence[Message], rows: Sequence[MessageOut]) -> Message:
     """The local message to add versions to: one that logged some rows, else the newest."""
     for message in candidates:
         if any(_logged_by(row, message) for row in rows):
@@ -276,7 +271,7 @@ def _target(candidates: Sequence[Message], rows: Sequence[_Row]) -> Message:
 # --- the merge --------------------------------------------------------------------------------
 
 
-def _placeholder(remote: _Session) -> Character:
+def _placeholder(remote: SessionOut) -> Character:
     builtin = {c.id: c for c in builtin_characters()}.get(remote.character_id)
     if builtin is not None:
         return builtin
@@ -289,7 +284,7 @@ def _placeholder(remote: _Session) -> Character:
     )
 
 
-def _new_session(remote: _Session) -> ChatSession:
+def _new_session(remote: SessionOut) -> ChatSession:
     return ChatSession(
         id=remote.client_session_id,
         character_id=remote.character_id,
@@ -301,9 +296,9 @@ def _new_session(remote: _Session) -> ChatSession:
     )
 
 
-def _read_sessions(items: Iterable[Mapping[str, Any]]) -> tuple[list[_Session], int]:
+def _read_sessions(items: Iterable[Mapping[str, Any]]) -> tuple[list[SessionOut], int]:
     """The readable sessions, one per client id, oldest first; and how many were not."""
-    remotes: dict[str, _Session] = {}
+    remotes: dict[str, SessionOut] = {}
     skipped = 0
     for item in items:
         remote = _read_session(item)
@@ -317,9 +312,9 @@ def _read_sessions(items: Iterable[Mapping[str, Any]]) -> tuple[list[_Session], 
 
 def _read_groups(
     items: Iterable[Mapping[str, Any]],
-) -> tuple[dict[tuple[int, str], list[_Row]], int]:
+) -> tuple[dict[tuple[int, str], list[MessageOut]], int]:
     """A session's readable rows by ``(seq, role)``; and how many were not readable."""
-    groups: dict[tuple[int, str], list[_Row]] = defaultdict(list)
+    groups: dict[tuple[int, str], list[MessageOut]] = defaultdict(list)
     skipped = 0
     for item in items:
         row = _read_row(item)
@@ -330,7 +325,7 @@ def _read_groups(
     return groups, skipped
 
 
-def _grown(candidates: list[Message], rows: list[_Row]) -> tuple[Message, Message] | None:
+def _grown(candidates: list[Message], rows: list[MessageOut]) -> tuple[Message, Message] | None:
     """The local message that gains the rows' versions it lacks, and it grown; None: no gain."""
     held = {text for message in candidates for text in message.swipes}
     held |= {row.content for row in rows if any(_logged_by(row, message) for message in candidates)}
