@@ -31,7 +31,11 @@ build/runtime/.snapshot: build/runtime/.stamp $(shell find app -name '*.py' -not
 	$(PY) tools/vendor_runtime.py --snapshot
 	@touch $@
 
-deps: $(VENV)/.deps build/runtime/.stamp build/runtime/.snapshot
+## The server's msgspec structs, generated from the page's wire contract (never committed).
+server/contract.py: app/contract.py app/wire.py tools/contract_structs.py | $(VENV)/.deps
+	$(PY) tools/contract_structs.py
+
+deps: $(VENV)/.deps build/runtime/.stamp build/runtime/.snapshot server/contract.py
 
 migrate: deps
 	$(VENV)/bin/piccolo migrations forwards all

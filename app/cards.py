@@ -78,24 +78,26 @@ AVATAR_NAMESPACE = "ondevice_chat"
 _V2 = "chara_card_v2"
 _V3 = "chara_card_v3"
 _CARD_KEYWORDS = ("ccv3", "chara")  # preference order
-_KNOWN_FIELDS = frozenset(
-    (
-        "name",
-        "description",
-        "personality",
-        "scenario",
-        "first_mes",
-        "mes_example",
-        "creator_notes",
-        "system_prompt",
-        "post_history_instructions",
-        "alternate_greetings",
-        "tags",
-        "creator",
-        "character_version",
-        "extensions",
-    )
+V2_FIELDS = (
+    "name",
+    "description",
+    "personality",
+    "scenario",
+    "first_mes",
+    "mes_example",
+    "creator_notes",
+    "system_prompt",
+    "post_history_instructions",
+    "alternate_greetings",
+    "tags",
+    "creator",
+    "character_version",
+    "extensions",
 )
+"""The Character Card V2 ``data`` fields, in the spec's order (each is a ``Character`` field)."""
+_LIST_FIELDS = ("alternate_greetings", "tags")
+_READ_AS_TEXT = tuple(key for key in V2_FIELDS[1:-1] if key not in _LIST_FIELDS)
+
 _V1_ALIASES = {
     "name": "char_name",
     "personality": "char_persona",
@@ -158,6 +160,12 @@ def _avatar_from(extensions: dict[str, Any]) -> str:
     return ""
 
 
+def _card_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The card's text and list fields, each checked (``name`` and ``extensions`` aside)."""
+    found: dict[str, Any] = {key: _text_field(data, key, where) for key in _READ_AS_TEXT}
+    return found | {key: _list_field(data, key, where) for key in _LIST_FIELDS}
+
+
 def _character(
     data: Mapping[str, Any], *, where: str, keep_extra: bool, now: str | None
 ) -> Character:
@@ -172,7 +180,7 @@ def _character(
     extensions = copy.deepcopy(extensions)
     avatar = _avatar_from(extensions)
     extra = (
-        {key: copy.deepcopy(value) for key, value in data.items() if key not in _KNOWN_FIELDS}
+        {key: copy.deepcopy(value) for key, value in data.items() if key not in V2_FIELDS}
         if keep_extra
         else {}
     )
@@ -181,18 +189,7 @@ def _character(
         id=new_id(),
         name=name,
         avatar=avatar,
-        description=_text_field(data, "description", where),
-        personality=_text_field(data, "personality", where),
-        scenario=_text_field(data, "scenario", where),
-        first_mes=_text_field(data, "first_mes", where),
-        mes_example=_text_field(data, "mes_example", where),
-        creator_notes=_text_field(data, "creator_notes", where),
-        system_prompt=_text_field(data, "system_prompt", where),
-        post_history_instructions=_text_field(data, "post_history_instructions", where),
-        alternate_greetings=_list_field(data, "alternate_greetings", where),
-        tags=_list_field(data, "tags", where),
-        creator=_text_field(data, "creator", where),
-        character_version=_text_field(data, "character_version", where),
+        **_card_fields(data, where),
         extensions=extensions,
         card_extra=extra,
         created_at=stamp,
@@ -300,22 +297,7 @@ def read_card_file(content: bytes) -> Character:
 
 def card_data(character: Character) -> dict[str, Any]:
     """The V2 ``data`` object of ``character`` (no avatar): what an export/import keeps."""
-    data: dict[str, Any] = {
-        "name": character.name,
-        "description": character.description,
-        "personality": character.personality,
-        "scenario": character.scenario,
-        "first_mes": character.first_mes,
-        "mes_example": character.mes_example,
-        "creator_notes": character.creator_notes,
-        "system_prompt": character.system_prompt,
-        "post_history_instructions": character.post_history_instructions,
-        "alternate_greetings": list(character.alternate_greetings),
-        "tags": list(character.tags),
-        "creator": character.creator,
-        "character_version": character.character_version,
-        "extensions": copy.deepcopy(character.extensions),
-    }
+    data: dict[str, Any] = {key: copy.deepcopy(getattr(character, key)) for key in V2_FIELDS}
     for key, value in character.card_extra.items():
         if key not in data:
             data[key] = copy.deepcopy(value)

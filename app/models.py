@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "Character",
@@ -98,6 +98,42 @@ def _require_mapping(data: object, what: str) -> Mapping[str, Any]:
     return data
 
 
+def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _optional_object(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    return None if data.get(key) is None else _object(data, key)
+
+
+_READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+    "str": _text,
+    "Role": _text,
+    "bool": _flag,
+    "int": _int,
+    "list[str]": _texts,
+    "dict[str, Any]": _object,
+    "str | None": _optional_text,
+    "dict[str, Any] | None": _optional_object,
+}
+"""How a field of each annotated type is read back from a stored dict."""
+
+
+def _read_fields(record: type[Any], data: object, what: str) -> dict[str, Any]:
+    """Every field of the dataclass ``record`` read from ``data`` by its annotated type.
+
+    One reader per type instead of one line per field, so a field added to a record is stored
+    and read back without touching its codec.
+    """
+    stored = _require_mapping(data, what)
+    return {item.name: _READERS[str(item.type)](stored, item.name) for item in fields(record)}
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    """JSON-ready deep copy of every field of a record (lists stay lists)."""
+    return asdict(record)
+
+
 # --- records ----------------------------------------------------------------------------------
 
 
@@ -153,57 +189,13 @@ class Character:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy of every field."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "avatar": self.avatar,
-            "description": self.description,
-            "personality": self.personality,
-            "scenario": self.scenario,
-            "first_mes": self.first_mes,
-            "mes_example": self.mes_example,
-            "creator_notes": self.creator_notes,
-            "system_prompt": self.system_prompt,
-            "post_history_instructions": self.post_history_instructions,
-            "alternate_greetings": list(self.alternate_greetings),
-            "tags": list(self.tags),
-            "creator": self.creator,
-            "character_version": self.character_version,
-            "extensions": copy.deepcopy(self.extensions),
-            "card_extra": copy.deepcopy(self.card_extra),
-            "builtin": self.builtin,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "owner": self.owner,
-        }
+        return _as_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Character:
         """The character stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        data = _require_mapping(data, "character")
-        return cls(
-            id=_text(data, "id") or new_id(),
-            name=_text(data, "name"),
-            avatar=_text(data, "avatar"),
-            description=_text(data, "description"),
-            personality=_text(data, "personality"),
-            scenario=_text(data, "scenario"),
-            first_mes=_text(data, "first_mes"),
-            mes_example=_text(data, "mes_example"),
-            creator_notes=_text(data, "creator_notes"),
-            system_prompt=_text(data, "system_prompt"),
-            post_history_instructions=_text(data, "post_history_instructions"),
-            alternate_greetings=_texts(data, "alternate_greetings"),
-            tags=_texts(data, "tags"),
-            creator=_text(data, "creator"),
-            character_version=_text(data, "character_version"),
-            extensions=_object(data, "extensions"),
-            card_extra=_object(data, "card_extra"),
-            builtin=_flag(data, "builtin"),
-            created_at=_text(data, "created_at"),
-            updated_at=_text(data, "updated_at"),
-            owner=_text(data, "owner"),
-        )
+        stored = _read_fields(cls, data, "character")
+        return cls(**{**stored, "id": stored["id"] or new_id()})
 
 
 @dataclass(frozen=True)
@@ -251,40 +243,15 @@ class ChatSession:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy of every field."""
-        return {
-            "id": self.id,
-            "character_id": self.character_id,
-            "title": self.title,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "model_id": self.model_id,
-            "thinking_enabled": self.thinking_enabled,
-            "user_name": self.user_name,
-            "settings": copy.deepcopy(self.settings),
-            "owner": self.owner,
-            "preview": self.preview,
-        }
+        return _as_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChatSession:
         """The session stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        data = _require_mapping(data, "chat session")
-        session_id = _text(data, "id")
-        if not session_id:
+        stored = _read_fields(cls, data, "chat session")
+        if not stored["id"]:
             raise ModelError("a stored chat session has no id")
-        return cls(
-            id=session_id,
-            character_id=_text(data, "character_id"),
-            title=_text(data, "title"),
-            created_at=_text(data, "created_at"),
-            updated_at=_text(data, "updated_at"),
-            model_id=_text(data, "model_id"),
-            thinking_enabled=_flag(data, "thinking_enabled"),
-            user_name=_text(data, "user_name"),
-            settings=_object(data, "settings"),
-            owner=_text(data, "owner"),
-            preview=_text(data, "preview") if data.get("preview") is not None else None,
-        )
+        return cls(**stored)
 
 
 @dataclass(frozen=True)
@@ -405,45 +372,17 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy of every field."""
-        return {
-            "id": self.id,
-            "session_id": self.session_id,
-            "role": self.role,
-            "swipes": list(self.swipes),
-            "swipe_index": self.swipe_index,
-            "reasoning": list(self.reasoning),
-            "seq": self.seq,
-            "created_at": self.created_at,
-            "stats": copy.deepcopy(self.stats),
-        }
+        return _as_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """The message stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        data = _require_mapping(data, "message")
-        message_id = _text(data, "id")
-        if not message_id:
+        stored = _read_fields(cls, data, "message")
+        if not stored["id"]:
             raise ModelError("a stored message has no id")
-        role = _text(data, "role")
-        if role not in _ROLES:
-            raise ModelError(f"role must be one of {', '.join(_ROLES)}, not {role!r}")
-        swipes = _texts(data, "swipes")
-        if not swipes and "content" in data:  # a flat {role, content} record
-            swipes = [_text(data, "content")]
-        stats = data.get("stats")
-        if stats is not None and not isinstance(stats, dict):
-            raise ModelError(f"stats must be an object, not {type(stats).__name__}")
-        return cls(
-            id=message_id,
-            session_id=_text(data, "session_id"),
-            role=role,
-            swipes=swipes or [""],
-            swipe_index=_int(data, "swipe_index"),
-            reasoning=_texts(data, "reasoning"),
-            seq=_int(data, "seq"),
-            created_at=_text(data, "created_at"),
-            stats=copy.deepcopy(stats),
-        )
+        if not stored["swipes"] and "content" in data:  # a flat {role, content} record
+            stored["swipes"] = [_text(data, "content")]
+        return cls(**{**stored, "swipes": stored["swipes"] or [""]})
 
 
 # --- built-in characters ----------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The page's shapes are stdlib dataclasses with ``Rule`` markers; Litestar validates and documents
 request and response bodies best as msgspec structs with ``msgspec.Meta``. This writes those
-structs from the dataclasses, so the contract is declared once. ``tests/unit/test_contract.py``
-fails when the file is not what this would write. Run ``python tools/contract_structs.py``
-after changing ``app/contract.py``.
+structs from the dataclasses, so the contract is declared once: the file is build output, not
+committed, written by ``make`` (``deps``) whenever ``app/contract.py`` changes.
+``tests/unit/test_contract.py`` fails when the file is not what this would write.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ is checked here first with the same ``check_write`` as ``MemoryDatabase``, so bo
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from pyscript import window
@@ -21,7 +20,9 @@ from app.storage.database import (
     DB_VERSION,
     SCHEMA,
     DatabaseError,
+    Keys,
     MemoryDatabase,
+    Rows,
     check_write,
     record_key,
 )
@@ -63,12 +64,7 @@ class IndexedDatabase:
         return to_py_list(found)
 
     async def write(
-        self,
-        *,
-        puts: Sequence[tuple[str, dict[str, Any]]] = (),
-        adds: Sequence[tuple[str, dict[str, Any]]] = (),
-        replaces: Sequence[tuple[str, dict[str, Any]]] = (),
-        deletes: Sequence[tuple[str, str]] = (),
+        self, *, puts: Rows = (), adds: Rows = (), replaces: Rows = (), deletes: Keys = ()
     ) -> list[str]:
         """One readwrite transaction (see ``Database.write``); the keys ``adds`` added."""
         if not check_write(puts=puts, adds=adds, replaces=replaces, deletes=deletes):

@@ -104,25 +104,18 @@ class Sidebar:
             button.appendChild(text)
             item.appendChild(button)
             tools = element("span", classes=("side-tools",))
-            rename = element(
-                "button",
-                "✎",
-                classes=("icon-button", "tiny", "rename"),
-                type="button",
-                data_action="rename",
-                aria_label=self.t("side.rename"),
-                title=self.t("side.rename"),
-            )
-            delete = element(
-                "button",
-                "\N{MULTIPLICATION SIGN}",
-                classes=("icon-button", "tiny", "delete"),
-                type="button",
-                data_action="delete",
-                aria_label=self.t("side.delete"),
-                title=self.t("side.delete"),
-            )
-            tools.appendChild(rename)
-            tools.appendChild(delete)
+            for action, glyph in (("rename", "✎"), ("delete", "\N{MULTIPLICATION SIGN}")):
+                label = self.t(f"side.{action}")
+                tools.appendChild(
+                    element(
+                        "button",
+                        glyph,
+                        classes=("icon-button", "tiny", action),
+                        type="button",
+                        data_action=action,
+                        aria_label=label,
+                        title=label,
+                    )
+                )
             item.appendChild(tools)
             listing.appendChild(item)

@@ -19,6 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+Rows = Sequence[tuple[str, dict[str, Any]]]
+"""(store, value) pairs of a write."""
+Keys = Sequence[tuple[str, str]]
+"""(store, key) pairs of a write's deletes."""
+
 __all__ = [
     "CHARACTERS",
     "DB_NAME",
@@ -33,7 +38,9 @@ __all__ = [
     "UNREADABLE_KEY",
     "Database",
     "DatabaseError",
+    "Keys",
     "MemoryDatabase",
+    "Rows",
     "StoreSchema",
     "check_write",
     "record_key",
@@ -112,12 +119,7 @@ class Database(Protocol):
         ...
 
     async def write(
-        self,
-        *,
-        puts: Sequence[tuple[str, dict[str, Any]]] = (),
-        adds: Sequence[tuple[str, dict[str, Any]]] = (),
-        replaces: Sequence[tuple[str, dict[str, Any]]] = (),
-        deletes: Sequence[tuple[str, str]] = (),
+        self, *, puts: Rows = (), adds: Rows = (), replaces: Rows = (), deletes: Keys = ()
     ) -> list[str]:
         """One transaction over every store touched; all of it is stored, or nothing.
 
@@ -168,11 +170,7 @@ def record_key(store: str, value: Any) -> Any:
 
 
 def check_write(
-    *,
-    puts: Sequence[tuple[str, dict[str, Any]]] = (),
-    adds: Sequence[tuple[str, dict[str, Any]]] = (),
-    replaces: Sequence[tuple[str, dict[str, Any]]] = (),
-    deletes: Sequence[tuple[str, str]] = (),
+    *, puts: Rows = (), adds: Rows = (), replaces: Rows = (), deletes: Keys = ()
 ) -> set[str]:
     """Validate a write before anything is stored; return the stores it touches.
 
@@ -247,12 +245,7 @@ class MemoryDatabase:
         return [_clone(records[key]) for _, key in found]
 
     async def write(
-        self,
-        *,
-        puts: Sequence[tuple[str, dict[str, Any]]] = (),
-        adds: Sequence[tuple[str, dict[str, Any]]] = (),
-        replaces: Sequence[tuple[str, dict[str, Any]]] = (),
-        deletes: Sequence[tuple[str, str]] = (),
+        self, *, puts: Rows = (), adds: Rows = (), replaces: Rows = (), deletes: Keys = ()
     ) -> list[str]:
         """Validate and copy everything first, then apply to copies of the touched stores and
         swap them in, so no failure can leave half a write behind."""

@@ -8,13 +8,12 @@ The scenarios are imported, not copied: pytest collects them again in this modul
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from app.outbox import NetworkError, SyncWorker, message_key, session_key
-from app.storage.database import OUTBOX, OUTBOX_META, SESSION_MAP, MemoryDatabase
+from app.storage.database import OUTBOX, OUTBOX_META, SESSION_MAP, Keys, MemoryDatabase, Rows
 from app.storage.outbox_store import OrderClock, OutboxDbStore, outbox_adds
 from tests.support.outbox_doubles import FakeClock, run_until_idle
 from tests.unit.test_outbox_sync import (  # noqa: F401 - the scenarios, collected again here
@@ -206,12 +205,7 @@ class CrashingDatabase(MemoryDatabase):
         self.skip = skip
 
     async def write(
-        self,
-        *,
-        puts: Sequence[tuple[str, dict[str, Any]]] = (),
-        adds: Sequence[tuple[str, dict[str, Any]]] = (),
-        replaces: Sequence[tuple[str, dict[str, Any]]] = (),
-        deletes: Sequence[tuple[str, str]] = (),
+        self, *, puts: Rows = (), adds: Rows = (), replaces: Rows = (), deletes: Keys = ()
     ) -> list[str]:
         kinds = {"map": any(s == SESSION_MAP for s, _ in puts)}
         kinds["delete"] = any(s == OUTBOX for s, _ in deletes)
