@@ -252,15 +252,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "character.personality": {"en": "Personality", "ko": "성격"},
     "character.scenario": {"en": "Scenario", "ko": "시나리오"},
     "character.first_mes": {"en": "First message", "ko": "첫 메시지"},
-    "character.alternate_greetings": {
-        "en": "Alternate greetings (separate with a line containing only ---)",
-        "ko": "다른 인사말 (--- 만 있는 줄로 구분)",
-    },
+    "character.alternate_greetings": {"en": "Alternate greetings", "ko": "다른 인사말"},
+    "character.add_greeting": {"en": "Add a greeting", "ko": "인사말 추가"},
+    "character.remove_greeting": {"en": "Remove this greeting", "ko": "이 인사말 삭제"},
+    "character.greeting_n": {"en": "Greeting {n}", "ko": "인사말 {n}"},
     "character.mes_example": {"en": "Example dialogue", "ko": "예시 대화"},
     "character.system_prompt": {
-        "en": "System prompt (optional; {{original}} = the global one)",
-        "ko": "시스템 프롬프트 (선택, {{original}} = 전역 프롬프트)",
+        "en": "System prompt (optional; {{{{original}}}} = the global one)",
+        "ko": "시스템 프롬프트 (선택, {{{{original}}}} = 전역 프롬프트)",
     },
+    "character.post_history_instructions": {
+        "en": "Post-history instructions (optional; {{{{original}}}} = the global ones)",
+        "ko": "기록 뒤 지시문 (선택, {{{{original}}}} = 전역 지시문)",
+    },
+    "character.creator_notes": {
+        "en": "Creator's notes (shown to people, never sent to the model)",
+        "ko": "제작자 메모 (사람에게만 보이며 모델에는 보내지 않음)",
+    },
+    "character.tags": {"en": "Tags (separated by commas)", "ko": "태그 (쉼표로 구분)"},
+    "character.creator": {"en": "Creator", "ko": "제작자"},
+    "character.character_version": {"en": "Version", "ko": "버전"},
     "character.delete": {"en": "Delete", "ko": "삭제"},
     "character.save": {"en": "Save", "ko": "저장"},
     "character.delete_confirm": {

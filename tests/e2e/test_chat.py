@@ -66,7 +66,9 @@ def test_create_chat_stop_regenerate_swipe_edit_delete_and_reload(
     form.locator("[name=name]").fill("Mira")
     form.locator("[name=description]").fill("{{char}} is a lighthouse keeper.")
     form.locator("[name=first_mes]").fill("*lifts the lantern* Who goes there?")
-    form.locator("[name=alternate_greetings]").fill("Ahoy!\n---\nStorm's coming.")
+    for greeting in ("Ahoy!", "Storm's coming."):
+        page.click("#character-add-greeting")
+        form.locator("#character-greetings textarea").last.fill(greeting)
     form.locator("button[value=save]").click()
     expect(page.locator("#chat-name")).to_have_text("Mira")
     greeting = page.locator(".message.assistant").first
@@ -182,6 +184,64 @@ def test_import_png_card_chat_export_and_reimport_identically(
     page.set_input_files("#card-file", str(exported_png))
     expect(page.locator("#character-list li")).to_have_count(5)
     expect(page.locator("#chat-name")).to_have_text("Captain Rook")
+
+
+def test_editing_a_card_shows_every_field_and_saving_it_unchanged_keeps_it(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_app(context, live_server.url)
+    scene_break = "*The door opens.*\n\n---\n\n*Hours later.* Still here?"
+    card = Character.new(
+        "Captain Rook",
+        description="  {{char}} commands a river barge.\n",
+        first_mes="*tips hat* Welcome aboard.",
+        alternate_greetings=[scene_break, "Mind the rope."],
+        system_prompt="{{original}} Stay in character.",
+        post_history_instructions="Reply in under 80 words.",
+        creator_notes="never sent to the model",
+        tags=["river", "captain, retired"],
+        creator="someone",
+        character_version="1.2",
+    )
+    path = tmp_path / "rook.png"
+    path.write_bytes(write_png_card(card))
+    page.set_input_files("#card-file", str(path))
+    expect(page.locator("#chat-name")).to_have_text("Captain Rook")
+
+    page.click("#edit-character")
+    form = page.locator("#character-form")
+    boxes = form.locator("#character-greetings textarea")
+    expect(boxes).to_have_count(2)
+    expect(boxes.first).to_have_value(scene_break)
+    expect(form.locator("[name=post_history_instructions]")).to_have_value(
+        "Reply in under 80 words."
+    )
+    expect(form.locator("[name=creator_notes]")).to_have_value("never sent to the model")
+    expect(form.locator("[name=creator]")).to_have_value("someone")
+    expect(form.locator("[name=character_version]")).to_have_value("1.2")
+    expect(form.locator("[name=tags]")).to_have_value("river, captain, retired")
+    expect(form).to_contain_text("{{original}}")
+    form.locator("button[value=save]").click()
+
+    with page.expect_download() as saved:
+        page.click("#export-json")
+    unchanged = tmp_path / "unchanged.json"
+    saved.value.save_as(unchanged)
+    assert card_data(read_card_file(unchanged.read_bytes())) == card_data(card)
+
+    page.click("#edit-character")
+    form.locator("#character-greetings [data-action=remove-greeting]").last.click()
+    page.click("#character-add-greeting")
+    boxes.last.fill("A new dawn.")
+    form.locator("[name=tags]").fill("river, sailor, river")
+    form.locator("button[value=save]").click()
+    with page.expect_download() as edited_download:
+        page.click("#export-json")
+    edited_path = tmp_path / "edited.json"
+    edited_download.value.save_as(edited_path)
+    edited = read_card_file(edited_path.read_bytes())
+    assert edited.alternate_greetings == [scene_break, "A new dawn."]
+    assert edited.tags == ["river", "sailor"]
 
 
 def test_malformed_card_is_refused_and_changes_nothing(

@@ -43,3 +43,9 @@ def test_pick_language(preferred: list[str], lang: str) -> None:
 
 def test_translate_fills_placeholders() -> None:
     assert "SwiftShader" in translate("gpu.adapter", "ko", description="SwiftShader")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("key", ["character.system_prompt", "character.post_history_instructions"])
+def test_macro_hints_show_the_macro_as_it_is_typed(key: str, lang: str) -> None:
+    assert "{{original}}" in translate(key, lang)
