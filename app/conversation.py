@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from app import wire
+from app.markdown import plain_line
 from app.models import Character, ChatSession, Message
 from app.outbox.entries import Entry, MessageEntry, MessagePayload, SessionEntry, SessionPayload
 from app.think import strip_reasoning
@@ -35,7 +36,7 @@ PREVIEW_LENGTH = 120
 def preview_line(messages: Sequence[Message]) -> str:
     """The sidebar's line for a chat: its last message as plain text, reasoning left out."""
     last = strip_reasoning(messages[-1].content) if messages else ""
-    return " ".join(last.replace("*", "").split())[:PREVIEW_LENGTH]
+    return plain_line(last)[:PREVIEW_LENGTH]
 
 
 def with_preview(session: ChatSession, messages: Sequence[Message]) -> ChatSession:

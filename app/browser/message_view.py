@@ -31,6 +31,13 @@ def _thinking(t: Translate, reasoning: str, *, live: bool) -> Any:
     return details
 
 
+def _apply_colours(body: Any) -> None:
+    """Set the colours the sanitiser kept: the CSP refuses ``style`` attributes, not the CSSOM
+    (which also ignores a value that is no colour)."""
+    for node in body.querySelectorAll("[data-color]"):
+        node.style.color = node.dataset.color
+
+
 def render_message(
     message: Message,
     t: Translate,
@@ -58,7 +65,10 @@ def render_message(
         node.appendChild(_thinking(t, message.current_reasoning, live=False))
     body = element("div", classes=("content",))
     if message.role == "assistant":
-        body.innerHTML = render_markdown(message.content)
+        html = render_markdown(message.content)
+        body.innerHTML = html
+        if " data-color=" in html:
+            _apply_colours(body)
     else:
         body.textContent = message.content
     node.appendChild(body)

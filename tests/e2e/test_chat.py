@@ -299,6 +299,36 @@ def test_xss_in_replies_and_cards_runs_no_script(
     assert page.locator("#chat-name").inner_text() == evil.name  # shown as text, not markup
 
 
+ROLEPLAY_REPLY = (
+    '*She sets the cup down.*\n"Careful, it\'s hot."\n<span style="color: #d33">Steam curls up.</span>'
+    ' <b onclick="window.__pwned=1">Really</b> <u>hot</u>, ~~lukewarm~~.<br>She waits.\n\n'
+    "> A note from the narrator.\n\n| Tea | Steep |\n| --- | --- |\n| Jasmine | 3 min |"
+)
+
+
+def test_a_roleplay_reply_renders_line_breaks_tables_and_coloured_text(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(context, {"reply": ROLEPLAY_REPLY, "loadSteps": 1, "tokenDelayMs": 0})
+    page = open_app(context, live_server.url)
+    load_model(page)
+    say(page, "Tea?", 2)
+    content = page.locator(".message.assistant").last.locator(".content")
+    expect(content.locator("p").first.locator("br")).to_have_count(3)
+    expect(content.locator("span[style]")).to_have_text("Steam curls up.")
+    assert content.locator("span[style]").evaluate("n => getComputedStyle(n).color") == (
+        "rgb(221, 51, 51)"
+    )
+    expect(content.locator("b")).to_have_text("Really")
+    assert content.locator("b").get_attribute("onclick") is None
+    expect(content.locator("u")).to_have_text("hot")
+    expect(content.locator("s")).to_have_text("lukewarm")
+    expect(content.locator("blockquote")).to_have_text("A note from the narrator.")
+    expect(content.locator("table td").first).to_have_text("Jasmine")
+    expect(content.locator("table th")).to_have_count(2)
+    assert page.evaluate("window.__pwned") is None
+
+
 def test_a_finished_reply_stays_on_screen_while_it_is_stored(
     context: BrowserContext, live_server: LiveServer
 ) -> None:

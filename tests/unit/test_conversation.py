@@ -96,6 +96,14 @@ def test_preview_line_is_the_last_message_plain_and_short() -> None:
     assert preview_line([]) == ""
 
 
+def test_preview_line_shows_text_not_the_inline_html_it_renders_with() -> None:
+    from app.conversation import preview_line
+
+    reply = 'She <b>smiles</b>.<br><span style="color:red">~~No~~ yes.</span> a < b <div>'
+    line = preview_line([Message.new("s", "assistant", reply, seq=0)])
+    assert line == "She smiles. No yes. a < b <div>"
+
+
 def test_a_sessions_preview_survives_its_record_and_old_records_have_none() -> None:
     from app.conversation import with_preview
 

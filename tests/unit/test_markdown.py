@@ -63,13 +63,9 @@ def test_the_fast_text_rule_gives_the_same_html_as_markdown_its_own() -> None:
     """The regex ``text`` rule must tokenise exactly as the library's character loop."""
     import random
 
-    from markdown_it import MarkdownIt
+    from app.markdown import _MD, _build
 
-    from app.markdown import _MD
-
-    stock = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    stock.add_render_rule("image", _MD.renderer.rules["image"])
-    stock.add_render_rule("link_open", _MD.renderer.rules["link_open"])
+    stock = _build(fast_text=False)
     alphabet = [
         *list("ab 한é\t\n!#$%&*+-:<=>@[\\]^_`{}~()'\"./|"),
         "**",
