@@ -51,10 +51,12 @@ __all__ = [
     "edit",
     "finish_reply",
     "flip",
+    "message_actions",
     "open_chat",
     "plan_reply",
     "regenerate",
     "reply_stats",
+    "retry",
     "send",
     "start_reply",
     "stop",
@@ -225,6 +227,30 @@ def regenerate(state: ChatState, message_id: str) -> Step:
     if state.messages[-1].role != "assistant":
         return _idle(state)
     return Step(state, (Generate(regenerate=True),))
+
+
+def retry(state: ChatState, message_id: str) -> Step:
+    """A reply to the last message when it is the user's: its reply failed (a lost device, a
+    closed tab) or was deleted."""
+    if state.streaming or not state.messages or state.messages[-1].id != message_id:
+        return _idle(state)
+    if state.messages[-1].role != "user":
+        return _idle(state)
+    return Step(state, (Generate(regenerate=False),))
+
+
+def message_actions(state: ChatState, message: Message) -> tuple[str, ...]:
+    """The buttons a message offers (none while a reply streams): the last reply can be
+    regenerated (not the greeting), a last user message can get its reply again."""
+    if state.streaming:
+        return ()
+    last = state.messages[-1].id == message.id if state.messages else False
+    turn: tuple[str, ...] = ()
+    if last and message.role == "assistant" and message.seq > 0:
+        turn = ("regenerate",)
+    elif last and message.role == "user":
+        turn = ("retry",)
+    return (*turn, "copy", "edit", "delete")
 
 
 @dataclass(frozen=True)

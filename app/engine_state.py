@@ -28,6 +28,7 @@ __all__ = [
     "StopReply",
     "Unload",
     "WaitForLock",
+    "generation_failed",
     "load_failed",
     "load_requested",
     "loaded",
@@ -211,6 +212,19 @@ def load_failed(state: EngineState, error: EngineError) -> EngineStep:
         return EngineStep(failed, (Status("engine.error.cancelled", "idle"),))
     retry = state.loading if error.recoverable else None
     return EngineStep(failed, (ShowError(error, retry),))
+
+
+#: Failures after which the loaded engine cannot generate again until it is loaded anew.
+_ENGINE_GONE = frozenset({ErrorKind.DEVICE_LOST, ErrorKind.BAD_MODEL_LIB})
+
+
+def generation_failed(state: EngineState, error: EngineError) -> EngineStep:
+    """A reply failed (its partial text is kept). After a lost device the engine is gone:
+    it is unloaded, the chip says no model, and the banner offers to load it again."""
+    if error.kind not in _ENGINE_GONE or state.model_id is None:
+        return EngineStep(state, (ShowError(error, None),))
+    gone = replace(state, model_id=None, loading=None)
+    return EngineStep(gone, (Unload(), Composer(False), ShowError(error, state.model_id)))
 
 
 def release_requested(state: EngineState) -> EngineStep:

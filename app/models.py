@@ -83,6 +83,15 @@ def _texts(data: Mapping[str, Any], key: str) -> list[str]:
     return list(value)
 
 
+def _objects(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ModelError(f"{key} must be a list of objects")
+    return copy.deepcopy(value)
+
+
 def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     if value is None:
@@ -112,6 +121,7 @@ _READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
     "bool": _flag,
     "int": _int,
     "list[str]": _texts,
+    "list[dict[str, Any]]": _objects,
     "dict[str, Any]": _object,
     "str | None": _optional_text,
     "dict[str, Any] | None": _optional_object,
@@ -258,8 +268,9 @@ class ChatSession:
 class Message:
     """One turn of a chat. An assistant turn may have several versions ("swipes").
 
-    ``swipes[i]`` is a version of the content and ``reasoning[i]`` the model's thinking for it
-    (``""`` when none); ``swipe_index`` picks the version shown and sent. ``id`` is the server's
+    ``swipes[i]`` is a version of the content, ``reasoning[i]`` the model's thinking for it
+    (``""`` when none) and ``swipe_stats[i]`` how it was generated (``{}`` when not by the
+    model); ``swipe_index`` picks the version shown and sent. ``id`` is the server's
     ``clientMessageId`` for the first version; see :meth:`client_message_id` for the others.
     """
 
@@ -272,8 +283,8 @@ class Message:
     seq: int = 0
     """Position in the session, from 0; the server orders by it."""
     created_at: str = ""
-    stats: dict[str, Any] | None = None
-    """Generation stats of the shown version (tokens, speed), as the engine reported them."""
+    swipe_stats: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+    """Generation stats of each version (tokens, speed, stopped), as the engine reported them."""
 
     def __post_init__(self) -> None:
         if self.role not in _ROLES:
@@ -286,6 +297,9 @@ class Message:
             # Older records or callers that ignore reasoning: pad or cut to one per swipe.
             fitted = (list(self.reasoning) + [""] * len(self.swipes))[: len(self.swipes)]
             object.__setattr__(self, "reasoning", fitted)
+        if len(self.swipe_stats) != len(self.swipes):
+            padded = (list(self.swipe_stats) + [{}] * len(self.swipes))[: len(self.swipes)]
+            object.__setattr__(self, "swipe_stats", padded)
 
     @classmethod
     def new(
@@ -308,7 +322,7 @@ class Message:
             reasoning=[reasoning],
             seq=seq,
             created_at=now or now_iso(),
-            stats=stats,
+            swipe_stats=[dict(stats or {})],
         )
 
     @property
@@ -320,6 +334,11 @@ class Message:
     def current_reasoning(self) -> str:
         """The thinking behind the shown version (``""`` when none)."""
         return self.reasoning[self.swipe_index]
+
+    @property
+    def stats(self) -> dict[str, Any] | None:
+        """How the shown version was generated (``None``: not by the model, or not known)."""
+        return self.swipe_stats[self.swipe_index] or None
 
     @property
     def swipe_count(self) -> int:
@@ -348,8 +367,8 @@ class Message:
             self,
             swipes=[*self.swipes, content],
             reasoning=[*self.reasoning, reasoning],
+            swipe_stats=[*self.swipe_stats, dict(stats or {})],
             swipe_index=len(self.swipes),
-            stats=stats,
         )
 
     def flipped(self, step: int) -> Message:
@@ -382,7 +401,11 @@ class Message:
             raise ModelError("a stored message has no id")
         if not stored["swipes"] and "content" in data:  # a flat {role, content} record
             stored["swipes"] = [_text(data, "content")]
-        return cls(**{**stored, "swipes": stored["swipes"] or [""]})
+        swipes = stored["swipes"] or [""]
+        if not stored["swipe_stats"] and _optional_object(data, "stats"):
+            # written before each version kept its own: the stats were the newest version's
+            stored["swipe_stats"] = [{}] * (len(swipes) - 1) + [_object(data, "stats")]
+        return cls(**{**stored, "swipes": swipes})
 
 
 # --- built-in characters ----------------------------------------------------------------------

@@ -245,8 +245,6 @@ def _distinct(rows: Iterable[MessageOut]) -> list[MessageOut]:
 
 def _new_message(session_id: str, rows: Sequence[MessageOut]) -> Message:
     versions = _distinct(rows)
-    shown = versions[-1].content
-    last = next(row for row in reversed(rows) if row.content == shown)
     return Message(
         id=restored_message_id(session_id, rows[0].client_message_id),
         session_id=session_id,
@@ -256,8 +254,14 @@ def _new_message(session_id: str, rows: Sequence[MessageOut]) -> Message:
         reasoning=[""] * len(versions),
         seq=rows[0].seq,
         created_at=rows[0].created_at,
-        stats=dict(last.stats) if last.stats else None,
+        swipe_stats=[_stats_of(row.content, rows) for row in versions],
     )
+
+
+def _stats_of(content: str, rows: Sequence[MessageOut]) -> dict[str, Any]:
+    """The stats of the newest row that logged this version's text (``{}``: none)."""
+    last = next(row for row in reversed(rows) if row.content == content)
+    return dict(last.stats) if last.stats else {}
 
 
 def _target(candidates: Sequence[Message], rows: Sequence[MessageOut]) -> Message:

@@ -94,6 +94,8 @@ class ChatController:
             "regenerate": lambda mid, _t: talk.turn(
                 lambda s: state.regenerate(s, mid), needs_model=True
             ),
+            "retry": lambda mid, _t: talk.turn(lambda s: state.retry(s, mid), needs_model=True),
+            "copy": self._copy,
             "edit": self._start_edit,
             "cancel-edit": lambda mid, _t: talk.view.rerender(talk.state.messages, mid),
             "save-edit": self._save_edit,
@@ -205,6 +207,18 @@ class ChatController:
         node = self.talk.view.node_of(message_id)
         if index is not None and node:
             start_edit(node, self.talk.state.messages[index], self.t)
+
+    async def _copy(self, message_id: str, target: Any) -> None:
+        """The shown version's text to the clipboard; the button says whether it worked."""
+        index = self.talk.state.index_of(message_id)
+        if index is None:
+            return
+        try:
+            await window.navigator.clipboard.writeText(self.talk.state.messages[index].content)
+        except Exception:  # noqa: BLE001 - the page may not be allowed the clipboard
+            target.textContent = self.t("chat.copy_failed")
+            return
+        target.textContent = self.t("chat.copied")
 
     def _save_edit(self, message_id: str, target: Any) -> Any:
         area = target.closest("article").querySelector("textarea.edit-text")

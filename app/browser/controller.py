@@ -208,7 +208,7 @@ class Controller:
 
     def show_engine_error(self, error: EngineError) -> None:
         """An error while generating (the reply's partial text is kept)."""
-        self._show_error(error, retry=None)
+        spawn(self._apply(engine_state.generation_failed(self.state, error)))
 
     def _on_language(self, _event: Any) -> None:
         lang = str(by_id("language").value)

@@ -151,14 +151,12 @@ class Conversation:
     def _node(self, message: Message) -> Any:
         character = self.state.character
         assert character is not None
-        last = self.state.messages[-1] if self.state.messages else None
         return render_message(
             message,
             self.t,
             speaker=character.name if message.role == "assistant" else self.prefs.user_name,
             avatar=character.avatar,
-            is_last=message is last and message.role == "assistant" and message.seq > 0,
-            busy=self.busy,
+            actions=chat_state.message_actions(self.state, message),
         )
 
     # -- the reply --------------------------------------------------------------------------

@@ -44,10 +44,10 @@ def render_message(
     *,
     speaker: str,
     avatar: str,
-    is_last: bool,
-    busy: bool,
+    actions: tuple[str, ...],
 ) -> Any:
-    """An ``<article>`` for ``message``; ``is_last`` enables regenerate on the last reply."""
+    """An ``<article>`` for ``message`` with the buttons ``actions`` names
+    (``app/chat_state.py`` ``message_actions``)."""
     node = element(
         "article",
         classes=("message", message.role),
@@ -73,7 +73,7 @@ def render_message(
         body.textContent = message.content
     node.appendChild(body)
 
-    node.appendChild(_actions(message, t, is_last=is_last, busy=busy))
+    node.appendChild(_actions(message, t, actions))
     return node
 
 
@@ -89,18 +89,17 @@ def _swipes(message: Message, t: Translate) -> Any:
     return nav
 
 
-def _actions(message: Message, t: Translate, *, is_last: bool, busy: bool) -> Any:
-    """The message's bar: its versions, its buttons (none while a reply streams), its stats."""
+def _actions(message: Message, t: Translate, actions: tuple[str, ...]) -> Any:
+    """The message's bar: its versions, its buttons, and how the shown version was made."""
     bar = element("div", classes=("msg-actions",))
     if message.swipe_count > 1:
         bar.appendChild(_swipes(message, t))
-    if not busy:
-        if message.role == "assistant" and is_last:
-            bar.appendChild(_button(t("chat.regenerate"), "regenerate"))
-        bar.appendChild(_button(t("chat.edit"), "edit"))
-        bar.appendChild(_button(t("chat.delete"), "delete"))
-    if message.stats and message.role == "assistant":
-        stats = message.stats
+    for action in actions:
+        bar.appendChild(_button(t(f"chat.{action}"), action))
+    stats = message.stats if message.role == "assistant" else None
+    if stats and stats.get("stopped"):
+        bar.appendChild(element("span", t("chat.stopped"), classes=("stopped-label",)))
+    if stats and stats.get("label"):
         bar.appendChild(
             element(
                 "span",

@@ -96,6 +96,7 @@ def test_stop_keeps_the_partial_reply(context: BrowserContext, live_server: Live
     expect(page.locator("#send")).to_be_visible()
     expect(page.locator("#stop")).to_be_hidden()
     assert page.evaluate("globalThis.__scriptedEngineLog.interrupts") == 1
+    expect(reply.locator(".stopped-label")).to_have_text("Stopped")
     # Escape stops too, and the conversation carries on after a stop.
     page.fill("#prompt", "again")
     page.keyboard.press("Enter")
@@ -108,6 +109,51 @@ def test_stop_keeps_the_partial_reply(context: BrowserContext, live_server: Live
     assert [m["role"] for m in sent][-3:] == ["user", "assistant", "user"]
     assert sent[0]["role"] == "system"
     assert sent[-2]["content"].strip() == text
+
+
+def test_a_device_lost_while_replying_unloads_and_the_reply_can_be_retried(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(context, {"loadSteps": 2})
+    page = open_app(context, live_server.url)
+    watch = watch_page(page)
+    load_model(page)
+    expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+    steer(page, generateError="device-lost")
+    page.fill("#prompt", "Are you there?")
+    page.keyboard.press("Enter")
+    banner = page.locator("#engine-banner")
+    expect(banner).to_have_attribute("data-error", "device_lost")
+    expect(page.locator("#model-button")).to_have_attribute("data-loaded", "no")
+    expect(page.locator("#prompt")).to_be_disabled()
+    user = page.locator(".message.user").last
+    expect(user.locator(".content")).to_have_text("Are you there?")
+    expect(user.locator("button.retry")).to_be_visible()
+    steer(page, generateError=None)
+    banner.locator("button.retry").click()
+    expect(page.locator("#model-button")).to_have_attribute("data-loaded", "yes")
+    user.locator("button.retry").click()
+    expect(page.locator(".message.assistant")).to_have_count(2)
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-state", "done")
+    expect(page.locator(".message.user button.retry")).to_have_count(0)
+    assert page.locator(".message.user").count() == 1  # retried, not sent again
+    assert not [e for e in watch.errors if e.startswith("uncaught")]
+
+
+def test_copy_puts_the_shown_version_on_the_clipboard(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    route_scripted_engine(context, {"loadSteps": 2, "reply": "**Tea** is ready."})
+    page = open_app(context, live_server.url)
+    load_model(page)
+    page.fill("#prompt", "Tea?")
+    page.keyboard.press("Enter")
+    reply = page.locator(".message.assistant").last
+    expect(reply).to_have_attribute("data-state", "done")
+    reply.locator("button.copy").click()
+    expect(reply.locator("button.copy")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "**Tea** is ready."
 
 
 @pytest.mark.parametrize(

@@ -222,6 +222,29 @@ def test_regenerate_is_offered_only_on_the_last_reply() -> None:
     assert not chat_state.regenerate(only_user, only_user.messages[-1].id).changed
 
 
+def test_a_last_user_message_can_get_its_reply_again() -> None:
+    state = _chat(("assistant", "Hello."), ("user", "Hi"))
+    last = state.messages[-1].id
+    assert _effects(chat_state.retry(state, last), Generate) == [Generate(regenerate=False)]
+    assert not chat_state.retry(state, state.messages[0].id).changed
+    assert not chat_state.retry(replace(state, streaming=True), last).changed
+    answered = _chat(("user", "Hi"), ("assistant", "Welcome."))
+    assert not chat_state.retry(answered, answered.messages[-1].id).changed
+
+
+def test_each_message_offers_the_buttons_that_can_act_on_it() -> None:
+    state = _chat(("assistant", "Hello."), ("user", "Hi"), ("assistant", "Welcome."))
+    greeting, user, reply = state.messages
+    assert chat_state.message_actions(state, reply) == ("regenerate", "copy", "edit", "delete")
+    assert chat_state.message_actions(state, user) == ("copy", "edit", "delete")
+    assert chat_state.message_actions(state, greeting) == ("copy", "edit", "delete")
+    unanswered = replace(state, messages=(greeting, user))
+    assert chat_state.message_actions(unanswered, user)[0] == "retry"
+    only_greeting = replace(state, messages=(greeting,))
+    assert "regenerate" not in chat_state.message_actions(only_greeting, greeting)
+    assert chat_state.message_actions(replace(state, streaming=True), reply) == ()
+
+
 def test_a_regenerated_reply_becomes_another_version_of_the_last_one() -> None:
     state = _chat(("user", "Hi"), ("assistant", "Welcome."))
     plan = _plan(state, regenerate=True)
@@ -275,6 +298,45 @@ def test_flip_shows_another_version_stores_the_choice_and_logs_nothing() -> None
     assert not chat_state.flip(back.state, two.id, -1).changed
     assert not chat_state.flip(replace(state, streaming=True), two.id, -1).changed
     assert not chat_state.flip(state, "missing", 1).changed
+
+
+def test_each_version_keeps_its_own_stats_and_flipping_shows_them() -> None:
+    state = _chat(("user", "Hi"))
+    first = chat_state.finish_reply(
+        chat_state.start_reply(state),
+        _plan(state),
+        answer="Welcome.",
+        reasoning="",
+        usage={"completion_tokens": 5, "extra": {"decode_tokens_per_s": 10}},
+        outcome=Outcome.DONE,
+        t=T,
+    ).state
+    second = chat_state.finish_reply(
+        chat_state.start_reply(first),
+        _plan(first, regenerate=True),
+        answer="Greet",
+        reasoning="",
+        usage={"completion_tokens": 2, "extra": {"decode_tokens_per_s": 20}},
+        outcome=Outcome.STOPPED,
+        t=T,
+    ).state
+    reply = second.messages[-1]
+    assert reply.stats is not None
+    assert (reply.stats["completionTokens"], reply.stats["stopped"]) == (2, True)
+    back = chat_state.flip(second, reply.id, -1).state.messages[-1]
+    assert back.stats is not None
+    assert (back.stats["completionTokens"], back.stats["stopped"]) == (5, False)
+    assert Message.from_dict(back.to_dict()).swipe_stats == back.swipe_stats
+
+
+def test_a_message_stored_before_versions_kept_their_own_stats_gives_them_to_the_newest() -> None:
+    record = Message.new("s", "assistant", "one", seq=1).with_swipe("two").to_dict()
+    del record["swipe_stats"]
+    record["stats"] = {"completionTokens": 7}
+    old = Message.from_dict(record)
+    assert old.swipe_stats == [{}, {"completionTokens": 7}]
+    assert old.stats == {"completionTokens": 7}
+    assert old.flipped(-1).stats is None
 
 
 # -- stop, edit, delete -------------------------------------------------------------------

@@ -118,6 +118,23 @@ def test_the_lock_coming_back_loads_the_model_last_used_here() -> None:
     assert none.state.place is Place.HERE
 
 
+def test_a_lost_device_while_replying_unloads_and_offers_to_load_again() -> None:
+    ready = EngineState(place=Place.HERE, model_id=MODEL)
+    lost = EngineError(ErrorKind.DEVICE_LOST, "GPU device was lost")
+    step = engine_state.generation_failed(ready, lost)
+    assert step.state.model_id is None
+    assert not step.state.ready
+    assert step.effects == (Unload(), Composer(False), ShowError(lost, MODEL))
+
+
+def test_other_reply_errors_leave_the_model_loaded() -> None:
+    ready = EngineState(place=Place.HERE, model_id=MODEL)
+    too_long = EngineError(ErrorKind.CONTEXT_TOO_LONG)
+    step = engine_state.generation_failed(ready, too_long)
+    assert step.state == ready
+    assert step.effects == (ShowError(too_long, None),)
+
+
 def test_deleting_the_loaded_model_closes_the_composer() -> None:
     loaded = EngineState(place=Place.HERE, model_id=MODEL)
     step = engine_state.unloaded(loaded, MODEL)
