@@ -23,6 +23,7 @@ from app.conversation import (
     session_title,
     with_preview,
 )
+from app.markdown import plain_line
 from app.models import Character, ChatSession, Message
 from app.outbox.entries import Entry
 from app.prompt import (
@@ -34,6 +35,7 @@ from app.prompt import (
     generation_options,
     reply_token_budget,
 )
+from app.think import strip_reasoning
 
 __all__ = [
     "ChatState",
@@ -55,6 +57,7 @@ __all__ = [
     "open_chat",
     "plan_reply",
     "regenerate",
+    "reply_announcement",
     "reply_stats",
     "retry",
     "send",
@@ -329,6 +332,20 @@ def finish_reply(
         replace(state, session=session, messages=messages),
         (Store((reply,), session, tuple(entries)), Draw("tail", count=2, sidebar=True)),
     )
+
+
+def reply_announcement(state: ChatState, t: Translate) -> str:
+    """What a screen reader hears when a reply is done: who, and the reply as plain text."""
+    if state.character is None or not state.messages:
+        return ""
+    reply = state.messages[-1]
+    text = plain_line(strip_reasoning(reply.content))[:ANNOUNCE_LENGTH]
+    key = "chat.reply_stopped" if reply.stats and reply.stats.get("stopped") else "chat.replied"
+    return t(key, name=state.character.name, text=text)
+
+
+#: How much of a finished reply is read out (the rest is in the chat).
+ANNOUNCE_LENGTH = 600
 
 
 def reply_stats(

@@ -29,6 +29,7 @@ __all__ = [
     "needs_f16",
     "normalize_hf_url",
     "parse_preset",
+    "short_model_name",
     "validate_lib_url",
 ]
 
@@ -85,6 +86,15 @@ class PresetError(ValueError):
 
 
 _F16 = re.compile(r"(^|[-_])q\d+f16(_\d+)?($|[-_])")
+
+
+_BUILD_SUFFIX = re.compile(r"(?:-q\d+f\d+(?:_\d+)?)?(?:-MLC)?(?:-\d+k)?$", re.IGNORECASE)
+
+
+def short_model_name(model_id: str) -> str:
+    """``Qwen3-0.6B-q4f32_1-MLC`` as ``Qwen3-0.6B``: the model without its build (for a
+    phone's header; the full id stays its accessible name)."""
+    return _BUILD_SUFFIX.sub("", model_id) or model_id
 
 
 def normalize_hf_url(url: str) -> str:

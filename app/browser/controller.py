@@ -202,7 +202,9 @@ class Controller:
         prompt = by_id("prompt")
         prompt.disabled = not enabled
         by_id("send").disabled = not enabled
-        prompt.placeholder = self.t("chat.placeholder" if enabled else "chat.placeholder_no_model")
+        hint = "chat.placeholder" if enabled else "chat.placeholder_no_model"
+        prompt.setAttribute("data-i18n-placeholder", hint)  # kept when the language changes
+        prompt.placeholder = self.t(hint)
         if self.chat is not None:
             self.chat.update_thinking_switch()
 

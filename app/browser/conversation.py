@@ -19,7 +19,7 @@ from app.browser import chat_header
 from app.browser.chat_window import ChatWindow
 from app.browser.dom import element, spawn
 from app.browser.message_view import StreamingReply, render_message
-from app.browser.reply_stream import show_composer_streaming, stream_reply
+from app.browser.reply_stream import announce, show_composer_streaming, stream_reply
 from app.chat_state import (
     ChatState,
     Draw,
@@ -231,6 +231,8 @@ class Conversation:
                 await self.apply(step, replacing=view.node)
             finally:
                 view.node.remove()  # already gone unless the write failed
+            if any(isinstance(effect, Store) for effect in step.effects):
+                announce(chat_state.reply_announcement(step.state, self.t))
         finally:
             self._settled.set()
 

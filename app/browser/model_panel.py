@@ -8,6 +8,7 @@ from typing import Any
 from app.browser.dom import by_id, delegate, element, on
 from app.i18n import Translate
 from app.model_choice import ModelChoice
+from app.presets import short_model_name
 from app.progress import LoadProgress
 
 __all__ = ["ModelPanel"]
@@ -65,9 +66,13 @@ class ModelPanel:
     def set_current(self, model_id: str | None) -> None:
         """The chip in the header shows the loaded model."""
         self._current = model_id
-        label = by_id("model-label")
-        label.textContent = model_id or self.t("model.none")
-        by_id("model-button").setAttribute("data-loaded", "yes" if model_id else "no")
+        label = model_id or self.t("model.none")
+        by_id("model-label").textContent = label
+        short = short_model_name(model_id) if model_id else self.t("model.none_short")
+        by_id("model-short").textContent = short
+        button = by_id("model-button")
+        button.setAttribute("data-loaded", "yes" if model_id else "no")
+        button.setAttribute("aria-label", label)
 
     def warn(self, text: str | None) -> None:
         """A warning above the list (e.g. a download larger than free storage)."""

@@ -16,7 +16,7 @@ from app.think import ThinkParser
 if TYPE_CHECKING:
     from app.browser.engine import Engine
 
-__all__ = ["Streamed", "show_composer_streaming", "stream_reply"]
+__all__ = ["Streamed", "announce", "show_composer_streaming", "stream_reply"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,13 @@ async def stream_reply(
 
 
 def show_composer_streaming(streaming: bool) -> None:
-    """Send while idle, Stop while a reply streams."""
+    """Send while idle, Stop while a reply streams; the chat is ``aria-busy`` meanwhile, so
+    a screen reader waits for the finished reply instead of reading every token."""
     by_id("send").hidden = streaming
     by_id("stop").hidden = not streaming
+    by_id("chat").setAttribute("aria-busy", "true" if streaming else "false")
+
+
+def announce(text: str) -> None:
+    """Say ``text`` once, politely, to a screen reader (a reply finished)."""
+    by_id("reply-announcer").textContent = text

@@ -20,6 +20,7 @@ def show_chip(t: Translate, state: OutboxState, *, signed_in: bool) -> OutboxSta
     chip.setAttribute("data-failed", str(chip_view.state.failed))
     label = t(f"outbox.{chip_view.key}", count=chip_view.count)
     by_id("sync-label").textContent = label
+    by_id("sync-short").textContent = t(f"outbox.short.{chip_view.key}", count=chip_view.count)
     chip.setAttribute("title", label)
     chip.setAttribute("aria-label", label)
     chip.hidden = chip_view.hidden

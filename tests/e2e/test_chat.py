@@ -362,9 +362,12 @@ def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> N
     expect(page.locator("#send")).to_have_text("보내기")
     expect(page.locator("#new-chat")).to_have_text("새 채팅")
     expect(page.locator("#model-label")).to_have_text("불러온 모델 없음")
+    expect(page.locator("#prompt")).to_have_attribute("placeholder", "채팅하려면 모델을 불러오세요")
     page.reload()
     wait_ready(page)
     expect(page.locator("#send")).to_have_text("보내기")  # the choice is remembered
+    # before any model is loaded, the composer's hint is Korean too
+    expect(page.locator("#prompt")).to_have_attribute("placeholder", "채팅하려면 모델을 불러오세요")
 
 
 def test_the_language_travels_with_export_all_data(
@@ -411,6 +414,16 @@ def test_phone_layout_screenshots(browser: Browser, live_server: LiveServer) -> 
         load_model(page)
         say(page, "Something warm, please.", 2)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # the chips say something, in full: the short model name and the sync state
+        expect(page.locator("#model-short")).to_have_text("Qwen3-0.6B")
+        expect(page.locator("#model-button")).to_have_attribute("aria-label", MODEL)
+        expect(page.locator("#sync-short")).to_be_visible()
+        expect(page.locator("#sync-short")).not_to_have_text("")
+        page.select_option("#language", "ko")
+        for chip in ("#model-button", "#sync-indicator", "#language"):
+            clipped = page.locator(chip).evaluate("n => n.scrollWidth > n.clientWidth + 1")
+            assert not clipped, chip
+        page.select_option("#language", "en")
         expect(page.locator("#sidebar")).not_to_be_in_viewport()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "phone-chat.png"))

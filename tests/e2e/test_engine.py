@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -88,8 +89,11 @@ def test_stop_keeps_the_partial_reply(context: BrowserContext, live_server: Live
     expect(page.locator(".message.assistant")).to_have_count(2)
     reply = page.locator(".message.assistant").last
     expect(reply.locator(".content")).to_contain_text("word5")
+    expect(page.locator("#chat")).to_have_attribute("aria-busy", "true")
     page.click("#stop")
     expect(reply).to_have_attribute("data-state", "stopped")
+    expect(page.locator("#chat")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#reply-announcer")).to_contain_text("reply, stopped: word0 word1")
     text = reply.locator(".content").inner_text()
     assert text.startswith("word0 word1")
     assert "word399" not in text
@@ -151,6 +155,7 @@ def test_copy_puts_the_shown_version_on_the_clipboard(
     page.keyboard.press("Enter")
     reply = page.locator(".message.assistant").last
     expect(reply).to_have_attribute("data-state", "done")
+    expect(page.locator("#reply-announcer")).to_have_text(re.compile(r"replied: Tea is ready\.$"))
     reply.locator("button.copy").click()
     expect(reply.locator("button.copy")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == "**Tea** is ready."

@@ -222,6 +222,16 @@ def test_regenerate_is_offered_only_on_the_last_reply() -> None:
     assert not chat_state.regenerate(only_user, only_user.messages[-1].id).changed
 
 
+def test_a_finished_reply_is_announced_as_plain_text_without_its_reasoning() -> None:
+    state = _chat(("user", "Hi"), ("assistant", "<think>hmm</think>*Waves.* <b>Hello</b>"))
+    assert chat_state.reply_announcement(state, T) == "Aria replied: Waves. Hello"
+    stopped = state.messages[-1].edited("Half")
+    stopped = Message.from_dict({**stopped.to_dict(), "swipe_stats": [{"stopped": True}]})
+    text = chat_state.reply_announcement(replace(state, messages=(stopped,)), T)
+    assert text == "Aria's reply, stopped: Half"
+    assert chat_state.reply_announcement(ChatState(), T) == ""
+
+
 def test_a_last_user_message_can_get_its_reply_again() -> None:
     state = _chat(("assistant", "Hello."), ("user", "Hi"))
     last = state.messages[-1].id

@@ -216,3 +216,19 @@ def test_mirror_rewrites_hosts_and_keeps_paths() -> None:
 )
 def test_needs_f16(record: dict[str, object], expected: bool) -> None:
     assert needs_f16(record) is expected
+
+
+@pytest.mark.parametrize(
+    ("model_id", "short"),
+    [
+        ("Qwen3-0.6B-q4f32_1-MLC", "Qwen3-0.6B"),
+        ("Llama-3.2-1B-Instruct-q4f16_1-MLC-1k", "Llama-3.2-1B-Instruct"),
+        ("SmolLM2-135M-Instruct-q0f32-MLC", "SmolLM2-135M-Instruct"),
+        ("my-own-model", "my-own-model"),
+        ("-MLC", "-MLC"),
+    ],
+)
+def test_short_model_name_drops_the_build(model_id: str, short: str) -> None:
+    from app.presets import short_model_name
+
+    assert short_model_name(model_id) == short
