@@ -118,9 +118,10 @@ class ChatController:
         lib = self.library
         await lib.reload()
         if not lib.characters:
-            for character in builtin_characters():
+            for character in builtin_characters(self.shell.lang):
                 await self.repo.save_character(character)
             await lib.reload()
+        await lib.retranslate(self.shell.lang)
         last = await self.repo.get_setting("last_character", None)
         chosen = next((c for c in lib.characters if c.id == last), None)
         if chosen or lib.characters:
@@ -237,6 +238,11 @@ class ChatController:
         self.talk.stop()
 
     def relabel(self) -> None:
-        """Re-render in the current language."""
+        """Re-render in the current language (the built-in characters too)."""
         self.talk.render()
-        spawn(self.library.render_sidebar())
+        spawn(self._retranslate())
+
+    async def _retranslate(self) -> None:
+        await self.library.retranslate(self.shell.lang)
+        self.talk.render()
+        await self.library.render_sidebar()

@@ -16,7 +16,7 @@ from app.browser import card_files
 from app.browser.character_editor import CharacterEditor
 from app.browser.sidebar import Sidebar
 from app.conversation import preview_line, with_preview
-from app.models import Character, ChatSession
+from app.models import Character, ChatSession, retranslated_builtins
 from app.prompt import greeting_message
 
 if TYPE_CHECKING:
@@ -158,6 +158,19 @@ class ChatLibrary:
             await self.pick_session(remaining[0].id)
         else:
             await self.new_chat()
+
+    async def retranslate(self, lang: str) -> None:
+        """The built-in characters the user left as they came, written again in ``lang``."""
+        changed = retranslated_builtins(self.characters, lang)
+        for character in changed:
+            await self.repo.save_character(character)
+        if not changed:
+            return
+        self.characters = await self.repo.list_characters()
+        shown = self.character
+        fresh = next((c for c in changed if shown and c.id == shown.id), None)
+        if fresh is not None:
+            self.talk.state = replace(self.talk.state, character=fresh)
 
     async def save_character(self, character: Character) -> None:
         """Save from the editor (or an import) and open it."""

@@ -363,6 +363,12 @@ def test_korean_ui_switch(context: BrowserContext, live_server: LiveServer) -> N
     expect(page.locator("#new-chat")).to_have_text("새 채팅")
     expect(page.locator("#model-label")).to_have_text("불러온 모델 없음")
     expect(page.locator("#prompt")).to_have_attribute("placeholder", "채팅하려면 모델을 불러오세요")
+    # the built-in characters speak Korean too, and a new chat opens with a Korean greeting
+    expect(page.locator("#character-list")).to_contain_text("하늘")
+    page.locator("#character-list li", has_text="주노").locator("button").click()
+    expect(page.locator("#chat-name")).to_have_text("주노")
+    page.click("#new-chat")
+    expect(page.locator(".message.assistant").last.locator(".content")).to_contain_text("어서 와!")
     page.reload()
     wait_ready(page)
     expect(page.locator("#send")).to_have_text("보내기")  # the choice is remembered
