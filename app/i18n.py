@@ -104,6 +104,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "model.recommended": {"en": "Recommended", "ko": "추천"},
     "model.cached": {"en": "Downloaded", "ko": "다운로드됨"},
     "model.vram": {"en": "≈{gb} GB GPU memory", "ko": "GPU 메모리 약 {gb}GB"},
+    "model.download": {"en": "≈{gb} GB download", "ko": "다운로드 약 {gb}GB"},
+    "model.search": {"en": "Search models", "ko": "모델 검색"},
+    "model.show_special": {
+        "en": "Show coding, maths, vision, base and 1k-window models",
+        "ko": "코딩·수학·비전·베이스 모델과 1k 창 모델도 보기",
+    },
+    "model.memory_help": {
+        "en": "GPU memory is what WebLLM measured for the model's weights and working memory. "
+        "This app keeps up to 16,384 tokens of a chat, which needs more as a chat grows "
+        "long, so leave some room. The download is stored once on this device.",
+        "ko": "GPU 메모리는 WebLLM이 모델의 가중치와 작업 메모리로 잰 값입니다. 이 앱은 채팅을 "
+        "최대 16,384토큰까지 기억하므로, 채팅이 길어질수록 더 필요합니다. 여유를 두세요. "
+        "다운로드는 이 기기에 한 번만 저장됩니다.",
+    },
+    "model.no_match": {"en": "No model matches “{query}”.", "ko": "“{query}”에 맞는 모델이 없어요."},
+    "model.kind.coder": {"en": "Coding", "ko": "코딩"},
+    "model.kind.math": {"en": "Maths", "ko": "수학"},
+    "model.kind.vision": {"en": "Vision", "ko": "비전"},
+    "model.kind.base": {"en": "Base (not for chat)", "ko": "베이스(채팅용 아님)"},
+    "model.short_window": {
+        "en": "Built for a 1k window: cannot hold this app's 16k chats",
+        "ko": "1k 창용 빌드: 이 앱의 16k 채팅을 담지 못해요",
+    },
     "model.choose": {"en": "Choose a model", "ko": "모델 선택"},
     "model.none": {"en": "No model loaded", "ko": "불러온 모델 없음"},
     "model.none_short": {"en": "No model", "ko": "모델 없음"},
@@ -200,6 +223,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "storage.delete": {"en": "Delete", "ko": "삭제"},
     "storage.delete_all": {"en": "Delete all models", "ko": "모든 모델 삭제"},
+    "storage.delete_all_confirm": {
+        "en": "Delete every downloaded model from this device?",
+        "ko": "이 기기에서 다운로드한 모든 모델을 삭제할까요?",
+    },
+    "storage.delete_confirm": {
+        "en": "Delete {model} from this device? Using it again means downloading it again.",
+        "ko": "이 기기에서 {model}을(를) 삭제할까요? 다시 쓰려면 다시 다운로드해야 해요.",
+    },
     "storage.empty": {"en": "No models downloaded yet.", "ko": "다운로드한 모델이 없습니다."},
     "storage.backend": {"en": "Cache backend", "ko": "캐시 방식"},
     "chat.send": {"en": "Send", "ko": "보내기"},

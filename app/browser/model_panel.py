@@ -7,6 +7,7 @@ from typing import Any
 
 from app.browser.dom import by_id, delegate, element, on
 from app.i18n import Translate
+from app.model_catalogue import ModelFacts, PickerFilter, download_mb, picker_groups
 from app.model_choice import ModelChoice
 from app.presets import short_model_name
 from app.progress import LoadProgress
@@ -32,7 +33,9 @@ class ModelPanel:
         self._current: str | None = None
         self.dialog = by_id("model-dialog")
         on(by_id("model-button"), "click", lambda _evt: self.open())
-        on(by_id("show-unavailable"), "change", lambda _evt: self._render())
+        for control, event in (("show-unavailable", "change"), ("show-special", "change")):
+            on(by_id(control), event, lambda _evt: self._render())
+        on(by_id("model-search"), "input", lambda _evt: self._render())
         on(by_id("load-cancel"), "click", lambda _evt: on_cancel())
         delegate(by_id("model-list"), {"load": lambda model_id, _t: self._on_pick(model_id)})
         self.relabel()
@@ -80,27 +83,47 @@ class ModelPanel:
         box.textContent = text or ""
         box.hidden = not text
 
-    def _ordered(self) -> list[ModelChoice]:
-        show_all = bool(by_id("show-unavailable").checked)
-        rows = [choice for choice in self._choices if choice.available or show_all]
-
-        def rank(choice: ModelChoice) -> tuple[int, int, int, float]:
-            return (
-                choice.model_id != self._recommended,
-                choice.model_id not in self._cached,
-                not choice.model_id.startswith("Qwen3-"),
-                choice.vram_mb,
-            )
-
-        return sorted(rows, key=rank)
+    def _filter(self) -> PickerFilter:
+        return PickerFilter(
+            query=str(by_id("model-search").value),
+            unavailable=bool(by_id("show-unavailable").checked),
+            special=bool(by_id("show-special").checked),
+        )
 
     def _render(self) -> None:
+        """The families that pass the filter, each with its sizes and quantisations."""
         listing = by_id("model-list")
         listing.replaceChildren()
-        for choice in self._ordered():
-            listing.appendChild(self._row(choice))
+        wanted = self._filter()
+        groups = picker_groups(
+            self._choices, wanted, recommended=self._recommended, cached=self._cached
+        )
+        for family, rows in groups:
+            group = element("li", classes=("model-family",))
+            group.appendChild(element("h3", family, classes=("model-family-name",)))
+            inner = element("ul", classes=("model-rows",))
+            for choice, facts in rows:
+                inner.appendChild(self._row(choice, facts))
+            group.appendChild(inner)
+            listing.appendChild(group)
+        if not groups and wanted.query.strip():
+            note = self.t("model.no_match", query=wanted.query.strip())
+            listing.appendChild(element("li", note, classes=("model-empty",)))
 
-    def _row(self, choice: ModelChoice) -> Any:
+    def _tags(self, choice: ModelChoice, facts: ModelFacts) -> list[tuple[str, str]]:
+        """The row's tags: (text, class)."""
+        tags = []
+        if choice.model_id == self._recommended:
+            tags.append((self.t("model.recommended"), "accent"))
+        if choice.model_id in self._cached:
+            tags.append((self.t("model.cached"), "cached"))
+        if not facts.is_chat:
+            tags.append((self.t(f"model.kind.{facts.kind}"), "kind"))
+        if facts.short_window:
+            tags.append((self.t("model.short_window"), "warn"))
+        return tags
+
+    def _row(self, choice: ModelChoice, facts: ModelFacts) -> Any:
         row = element(
             "li",
             classes=("model-row",),
@@ -109,17 +132,19 @@ class ModelPanel:
             data_available="yes" if choice.available else "no",
         )
         info = element("div", classes=("model-info",))
-        info.appendChild(element("strong", choice.model_id, classes=("model-name",)))
+        title = " · ".join(part for part in (facts.size, facts.quant) if part)
+        info.appendChild(element("strong", title or choice.model_id, classes=("model-title",)))
+        info.appendChild(element("span", choice.model_id, classes=("model-name",)))
         meta = element("div", classes=("model-meta",))
+        size = download_mb(facts)
+        if size is not None:
+            meta.appendChild(element("span", self.t("model.download", gb=_gb(size))))
         meta.appendChild(element("span", self.t("model.vram", gb=_gb(choice.vram_mb))))
-        if choice.model_id == self._recommended:
-            meta.appendChild(
-                element("span", self.t("model.recommended"), classes=("tag", "accent"))
-            )
-        if choice.model_id in self._cached:
-            meta.appendChild(
-                element("span", self.t("model.cached"), classes=("tag",), data_cached="yes")
-            )
+        for text, kind in self._tags(choice, facts):
+            tag = element("span", text, classes=("tag", kind))
+            if kind == "cached":
+                tag.setAttribute("data-cached", "yes")
+            meta.appendChild(tag)
         info.appendChild(meta)
         if choice.reason_key:
             info.appendChild(element("p", self.t(choice.reason_key), classes=("model-reason",)))
@@ -127,6 +152,7 @@ class ModelPanel:
         button = element(
             "button", self.t("model.load"), classes=("load",), type="button", data_action="load"
         )
+        button.setAttribute("aria-label", f"{self.t('model.load')} {choice.model_id}")
         if not choice.available:
             button.setAttribute("disabled", "")
         row.appendChild(button)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from pyscript import window
+
 from app.browser import prefs, storage
 from app.browser.dom import by_id, delegate, element, on
 from app.i18n import Translate
@@ -47,9 +49,15 @@ class StoragePanel:
         self._forget = forget
         """Delete one downloaded model (unloading it first if it runs)."""
         on(by_id("storage-button"), "click", lambda _evt: self.open())
-        on(by_id("delete-all"), "click", lambda _evt: self.delete_all())
+        on(
+            by_id("delete-all"),
+            "click",
+            lambda _evt: (
+                self.delete_all() if window.confirm(self.t("storage.delete_all_confirm")) else None
+            ),
+        )
         on(by_id("cache-backend"), "change", self._on_backend)
-        delegate(by_id("cached-list"), {"delete": lambda mid, _t: self.delete_model(mid)})
+        delegate(by_id("cached-list"), {"delete": lambda mid, _t: self._confirm_delete(mid)})
         by_id("storage-button").removeAttribute("disabled")
 
     async def open(self) -> None:
@@ -96,6 +104,12 @@ class StoragePanel:
             element("button", label, classes=("danger",), type="button", data_action="delete")
         )
         return row
+
+    def _confirm_delete(self, model_id: str) -> Any:
+        """Ask first: a deleted model is a download of up to gigabytes to get back."""
+        if not window.confirm(self.t("storage.delete_confirm", model=model_id)):
+            return None
+        return self.delete_model(model_id)
 
     async def delete_model(self, model_id: str) -> None:
         """Delete one cached model and show what is left."""

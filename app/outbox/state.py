@@ -74,7 +74,8 @@ class OutboxState:
 @dataclass(frozen=True)
 class Chip:
     """What the header's sync chip shows: its word (``key``), the count in its label, and
-    whether it is hidden (nothing to say: synced, nobody signed in, nothing waiting)."""
+    whether it is hidden (nothing to say: nobody signed in and nothing waiting, so neither
+    "saved" nor "log in to save 0")."""
 
     key: str
     count: int
@@ -89,5 +90,6 @@ def sync_chip(state: OutboxState, *, online: bool, signed_in: bool) -> Chip:
         state = replace(state, offline=True, paused=False)
     key = state.summary_key()
     count = state.failed if key == "failed" else state.waiting
-    hidden = key == "synced" and not signed_in and not state.waiting
+    idle = not state.waiting and not state.failed
+    hidden = key in ("synced", "paused") and not signed_in and idle
     return Chip(key, count, hidden, state)

@@ -254,6 +254,44 @@ def test_real_webllm_marks_f16_models_unavailable_on_swiftshader(
     expect(page.locator("#model-list li .tag.accent")).to_have_count(1)
 
 
+def test_the_model_picker_groups_searches_and_filters_webllms_list(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url)
+    wait_ready(page)
+    page.click("#model-button")
+    families = page.locator("#model-list .model-family")
+    expect(families.first).to_be_visible()
+    names = families.locator(".model-family-name").all_inner_texts()
+    assert names[0] == "Qwen3"  # the recommended model's family
+    assert len(names) == len(set(names)) > 5
+    qwen3 = families.first.locator(".model-row")
+    assert all(m.startswith("Qwen3-") for m in qwen3.evaluate_all("r => r.map(n => n.dataset.model)"))
+    expect(qwen3.first.locator(".model-meta")).to_contain_text("GB download")
+    # chat models only until asked: no coding, maths or 1k-window builds
+    shown = page.locator("#model-list .model-row").evaluate_all("r => r.map(n => n.dataset.model)")
+    assert not [m for m in shown if "Coder" in m or "Math" in m or m.endswith("-1k")]
+    page.check("#show-special")
+    coder = page.locator("#model-list li[data-model='Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC']")
+    expect(coder.locator(".tag.kind")).to_have_text("Coding")
+    short = page.locator("#model-list li[data-model='TinyLlama-1.1B-Chat-v1.0-q4f32_1-MLC-1k']")
+    expect(short.locator(".tag.warn")).to_contain_text("16k")
+    # search narrows to every word typed
+    page.fill("#model-search", "llama 3.2 1b")
+    rows = page.locator("#model-list .model-row")
+    expect(rows.first).to_be_visible()
+    found = rows.evaluate_all("r => r.map(n => n.dataset.model)")
+    assert found
+    assert all("Llama-3.2-1B" in m for m in found), found
+    page.fill("#model-search", "no such model")
+    expect(page.locator("#model-list .model-empty")).to_contain_text("no such model")
+    # the filters come right after the search box, not after the list
+    page.focus("#model-search")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "show-unavailable"
+
+
 @pytest.mark.parametrize(
     ("offline", "kind", "words"),
     [

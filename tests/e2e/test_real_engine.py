@@ -314,6 +314,13 @@ def test_storage_shows_the_real_size_and_delete_empties_the_cache(visit: Visit) 
     assert int(row.get_attribute("data-bytes") or 0) == downloaded
     expect(row.locator(".model-meta")).to_have_text(human_size(downloaded))
 
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.locator("button.danger").click()
+    expect(row).to_have_count(1)  # said no: still there
+    assert asked
+    assert visit.model_id in asked[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     row.locator("button.danger").click()
 
     expect(row).to_have_count(0)

@@ -132,6 +132,9 @@ def test_the_sync_chip() -> None:
     failed = sync_chip(OutboxState(waiting=1, failed=4), online=True, signed_in=True)
     assert (failed.key, failed.count) == ("failed", 4)
     assert sync_chip(OutboxState(), online=True, signed_in=False).hidden
+    # logged out with nothing waiting: no "log in to save 0"
+    assert sync_chip(OutboxState(paused=True), online=True, signed_in=False).hidden
+    assert not sync_chip(OutboxState(paused=True, waiting=2), online=True, signed_in=False).hidden
     assert not sync_chip(OutboxState(), online=True, signed_in=True).hidden
 
 
