@@ -1,46 +1,65 @@
-"""Character Card import and export: V2 JSON and PNG, reading V3 and V1 too.
+"""Character Card import and export: V2/V3 JSON, PNG and (with :mod:`app.charx`) CHARX.
 
 Reading:
 
 - **V2** ``{"spec": "chara_card_v2", "spec_version": "2.0", "data": {...}}`` and **V3**
   (``"spec": "chara_card_v3"``, whose ``data`` is a superset of V2's) become a
-  :class:`~app.models.Character`. ``data`` fields we do not model (``character_book``, V3's
-  ``assets``, ``nickname``, ``group_only_greetings``...) are kept verbatim in
+  :class:`~app.models.Character`. ``data`` fields we do not model (``character_book``,
+  ``nickname``, ``group_only_greetings``, the portable part of ``assets``...) are kept verbatim in
   ``Character.card_extra`` and written back on export. **V1** (flat ``name``, ``description``,
   ``personality``, ``scenario``, ``first_mes``, ``mes_example``, also the old ``char_name``,
   ``char_persona``, ``world_scenario``, ``char_greeting``, ``example_dialogue``) is read too.
 - **PNG** cards carry the JSON, base64-encoded, in a text chunk: ``ccv3`` (V3) is preferred over
   ``chara`` (V2) when both are there and readable. The picture becomes the avatar, as a
   ``data:image/png;base64,`` URL of the PNG without its card chunks.
-- Anything malformed raises :class:`CardError` whose message can be shown to the user as is;
-  no other exception escapes. Limits: a card's JSON at most 16 MiB, a PNG at most 32 MiB, one text
-  field at most 1 MiB characters, JSON nested at most 64 levels.
+- **CHARX** (a ZIP holding ``card.json`` and ``assets/``) is read by :mod:`app.charx`;
+  :func:`import_card_file` tells the formats apart by their first bytes.
+- The V3 ``assets`` list: the main icon is the avatar (so it is never kept in ``card_extra``);
+  other entries whose files travel with the card (``embeded://``, ``__asset:``) cannot be kept,
+  the rest (``https:``, ``data:``, ``ccdefault:``) are.
 
-Writing always produces V2: every ``data`` field listed, ``extensions`` as imported.
-A JSON export carries the avatar (when set) in ``data.extensions.ondevice_chat.avatar``; import
-moves it back into ``Character.avatar``, so other extensions stay exactly as they were. A PNG
-export stores the card as a ``chara`` ``tEXt`` chunk (replacing any ``chara``/``ccv3``) in the
-avatar PNG, or in a generated 64x64 tile coloured from the name when there is no PNG avatar.
-Only ``data:image/(png|jpeg|gif|webp);base64`` avatars are accepted from a card, never a URL:
-the page must load nothing from elsewhere.
+Two ways to read, sharing one reader:
+
+- **Import** (:func:`import_card_file`, :func:`import_card_json`, :func:`import_png_card`,
+  :func:`import_card`) keeps a card with odd fields, dropping or converting each one, and says so
+  in :attr:`CardImport.notes` (a :class:`CardNote` per field: its path and a key of
+  :data:`NOTE_TEXTS`, which also has the English text). What a user picks goes through here.
+- **Parse** (:func:`parse_card_json`, :func:`parse_card`, :func:`read_png_card`) is strict: any
+  odd field refuses the card, as before import became lenient.
+
+Both raise :class:`CardError` (a message that can be shown to the user as is, and nothing else)
+for what is no card at all: not JSON, not an object, no name. Limits: a card's JSON at most
+16 MiB, a PNG at most 32 MiB, one text field at most 1 MiB characters, JSON nested at most 64
+levels.
+
+Writing: JSON is V2, every ``data`` field listed, ``extensions`` as imported. A JSON export
+carries the avatar (when set) in ``data.extensions.ondevice_chat.avatar``; import moves it back
+into ``Character.avatar``, so other extensions stay exactly as they were. A PNG export stores the
+card twice, as V2 in a ``chara`` ``tEXt`` chunk and as V3 in a ``ccv3`` one (replacing any
+earlier card chunks), in the avatar PNG, or in a generated 64x64 tile coloured from the name when
+there is no PNG avatar. Only ``data:image/(png|jpeg|gif|webp);base64`` avatars are accepted from
+a card, never a URL: the page must load nothing from elsewhere.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import colorsys
 import copy
 import hashlib
 import json
 import re
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app import jsontext
+from app.i18n import translate
 from app.models import Character, new_id, now_iso
 from app.png_text import (
     PNG_SIGNATURE,
+    Chunk,
     PngError,
     join_chunks,
     read_chunks,
@@ -51,15 +70,28 @@ from app.png_text import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = [
     "AVATAR_NAMESPACE",
     "CardError",
+    "CardImport",
+    "CardNote",
+    "NoteKind",
+    "as_replacement",
     "avatar_png_bytes",
     "card_data",
     "card_to_dict",
     "card_to_json",
+    "card_to_v3_dict",
+    "find_duplicate",
+    "import_card",
+    "import_card_file",
+    "import_card_json",
+    "import_png_card",
+    "load_card_json",
+    "main_icon_uri",
+    "note_key",
     "parse_card",
     "parse_card_json",
     "placeholder_png",
@@ -77,7 +109,12 @@ AVATAR_NAMESPACE = "ondevice_chat"
 
 _V2 = "chara_card_v2"
 _V3 = "chara_card_v3"
+_SPECS = (_V2, _V3)
 _CARD_KEYWORDS = ("ccv3", "chara")  # preference order
+_ASSET_CHUNKS = "chara-ext-asset_"  # RisuAI's PNG asset chunks, reached by ``__asset:`` URIs
+_PORTABLE_URIS = ("https://", "http://", "data:", "ccdefault:")
+"""Asset URIs that mean the same in any file; others name a file inside the card's container."""
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 V2_FIELDS = (
     "name",
     "description",
@@ -107,47 +144,197 @@ _V1_ALIASES = {
 }
 _SAFE_AVATAR = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]*={0,2}\Z")
 
+NoteKind = Literal[
+    "number_as_text",
+    "list_as_text",
+    "dropped_not_text",
+    "dropped_too_large",
+    "text_as_list",
+    "dropped_not_list",
+    "items_as_text",
+    "items_dropped",
+    "items_too_large",
+    "dropped_not_object",
+    "dropped_unsafe",
+    "spec_corrected",
+    "newer_version",
+    "unreadable_chunk",
+    "assets_not_imported",
+    "icon_missing",
+    "icon_unsupported",
+]
+
+
+def note_key(what: NoteKind) -> str:
+    """The catalogue key of a note's sentence (``{label}`` stands for the field's last name)."""
+    return f"card.note.{what}"
+
 
 class CardError(ValueError):
     """A file that cannot be imported as a character card; ``str()`` is a readable reason."""
+
+
+@dataclass(frozen=True)
+class CardNote:
+    """One field of an imported card that was converted or left out so the rest could be kept.
+
+    ``field`` is its path in the card (``data.tags``, ``spec``, ``ccv3`` for a PNG chunk) and
+    ``what`` a fixed key, so the page can show the note in the user's language.
+    """
+
+    field: str
+    what: NoteKind
+
+    @property
+    def label(self) -> str:
+        """The field's last name (``tags``), as the sentence names it."""
+        return self.field.rsplit(".", 1)[-1]
+
+    def say(self, lang: str) -> str:
+        """The note in ``lang``."""
+        return translate(note_key(self.what), lang, label=self.label)
+
+    @property
+    def text(self) -> str:
+        """The note in English."""
+        return self.say("en")
+
+
+@dataclass(frozen=True)
+class CardImport:
+    """An imported character and what had to change in its card to import it."""
+
+    character: Character
+    notes: tuple[CardNote, ...] = ()
 
 
 def _not_a_card(reason: str) -> CardError:
     return CardError(f"This file is not a character card: {reason}")
 
 
-# --- reading ----------------------------------------------------------------------------------
+def _damaged(reason: str) -> CardError:
+    return CardError(f"This character card is damaged: {reason}")
 
 
-def _text_field(data: Mapping[str, Any], key: str, where: str) -> str:
+def _too_large(reason: str) -> CardError:
+    return CardError(f"This character card is too large: {reason}")
+
+
+class _Report:
+    """Where the field readers say what they changed: import keeps a note, parse refuses."""
+
+    def __init__(self, *, strict: bool, notes: list[CardNote] | None = None) -> None:
+        self.strict = strict
+        self.notes: list[CardNote] = [] if notes is None else notes
+
+    def note(self, field: str, what: NoteKind, refusal: CardError | None = None) -> None:
+        """Record a change; a strict reader raises ``refusal`` instead (when there is one)."""
+        if self.strict and refusal is not None:
+            raise refusal
+        note = CardNote(field, what)
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def relaxed(self) -> _Report:
+        """The same report, never refusing: for V3 fields the strict reader always kept."""
+        return _Report(strict=False, notes=self.notes)
+
+
+# --- reading fields ---------------------------------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text_field(data: Mapping[str, Any], key: str, where: str, report: _Report) -> str:
+    field = where + key
     value = data.get(key)
     if value is None:
         return ""
-    if (
-        key == "character_version"
-        and isinstance(value, (int, float))
-        and not isinstance(value, bool)
-    ):
-        value = str(value)  # some editors write a number
-    if not isinstance(value, str):
-        raise CardError(f"This character card is damaged: {where}{key} must be text")
+    refusal = _damaged(f"{field} must be text")
+    if _is_number(value):
+        if key != "character_version":  # some editors write a number: fine even when strict
+            report.note(field, "number_as_text", refusal)
+        value = str(value)
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        report.note(field, "list_as_text", refusal)
+        value = "\n".join(value)
+    elif not isinstance(value, str):
+        report.note(field, "dropped_not_text", refusal)
+        return ""
     if len(value) > MAX_FIELD_CHARS:
-        raise CardError(f"This character card is too large: {where}{key} is over 1 MiB")
+        report.note(field, "dropped_too_large", _too_large(f"{field} is over 1 MiB"))
+        return ""
     return value
 
 
-def _list_field(data: Mapping[str, Any], key: str, where: str) -> list[str]:
+def _split_text(key: str, text: str) -> list[str]:
+    """A list field given as one text: tags are comma-separated, a greeting is one entry."""
+    if key == "tags":
+        return [tag.strip() for tag in text.split(",") if tag.strip()]
+    return [text] if text.strip() else []
+
+
+def _list_items(items: list[Any], field: str, report: _Report, refusal: CardError) -> list[str]:
+    kept: list[str] = []
+    for item in items:
+        if _is_number(item):
+            report.note(field, "items_as_text", refusal)
+            item = str(item)
+        if not isinstance(item, str):
+            report.note(field, "items_dropped", refusal)
+        elif len(item) > MAX_FIELD_CHARS:
+            report.note(field, "items_too_large", _too_large(f"an entry of {field} is over 1 MiB"))
+        else:
+            kept.append(item)
+    return kept
+
+
+def _list_field(data: Mapping[str, Any], key: str, where: str, report: _Report) -> list[str]:
+    field = where + key
     value = data.get(key)
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise CardError(f"This character card is damaged: {where}{key} must be a list of texts")
-    if any(len(item) > MAX_FIELD_CHARS for item in value):
-        raise CardError(f"This character card is too large: an entry of {where}{key} is over 1 MiB")
-    return list(value)
+    refusal = _damaged(f"{field} must be a list of texts")
+    if isinstance(value, str):
+        report.note(field, "text_as_list", refusal)
+        value = _split_text(key, value)
+    elif not isinstance(value, list):
+        report.note(field, "dropped_not_list", refusal)
+        return []
+    return _list_items(value, field, report, refusal)
 
 
-def _avatar_from(extensions: dict[str, Any]) -> str:
+def _name(data: Mapping[str, Any], where: str, report: _Report) -> str:
+    """The card's name, required: without one there is nothing to show or chat with."""
+    field = where + "name"
+    value = data.get("name")
+    if _is_number(value):
+        report.note(field, "number_as_text", _damaged(f"{field} must be text"))
+        value = str(value)
+    if value is not None and not isinstance(value, str):
+        raise _damaged(f"{field} must be text")
+    name = (value or "").strip()
+    if not name:
+        raise _not_a_card(f"missing {field}")
+    if len(name) > MAX_FIELD_CHARS:
+        raise _too_large(f"{field} is over 1 MiB")
+    return name
+
+
+def _extensions(data: Mapping[str, Any], where: str, report: _Report) -> dict[str, Any]:
+    value = data.get("extensions")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        refusal = _damaged(f"{where}extensions must be an object")
+        report.note(where + "extensions", "dropped_not_object", refusal)
+        return {}
+    return copy.deepcopy(value)
+
+
+def _avatar_from(extensions: dict[str, Any], where: str, report: _Report) -> str:
     """Take our avatar out of ``extensions`` (in place); ``""`` unless it is a safe data URL."""
     ours = extensions.get(AVATAR_NAMESPACE)
     if not isinstance(ours, dict) or "avatar" not in ours:
@@ -157,39 +344,157 @@ def _avatar_from(extensions: dict[str, Any]) -> str:
         del extensions[AVATAR_NAMESPACE]
     if isinstance(avatar, str) and _SAFE_AVATAR.match(avatar):
         return avatar
+    report.note(f"{where}extensions.{AVATAR_NAMESPACE}.avatar", "dropped_unsafe")
     return ""
 
 
-def _card_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The card's text and list fields, each checked (``name`` and ``extensions`` aside)."""
-    found: dict[str, Any] = {key: _text_field(data, key, where) for key in _READ_AS_TEXT}
-    return found | {key: _list_field(data, key, where) for key in _LIST_FIELDS}
+# --- V3 assets and greetings ------------------------------------------------------------------
+
+
+def _is_main_icon(entry: Mapping[str, Any]) -> bool:
+    return entry.get("type") == "icon" and entry.get("name") == "main"
+
+
+def _main_icon(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The V3 main icon: the ``icon`` named ``main``, else the first ``icon``."""
+    icons = [entry for entry in entries if entry.get("type") == "icon"]
+    return next((entry for entry in icons if _is_main_icon(entry)), icons[0] if icons else None)
+
+
+def _asset_entries(value: object) -> list[dict[str, Any]]:
+    """The readable entries of an ``assets`` value: objects with a text ``uri``."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict) and isinstance(item.get("uri"), str)]
+
+
+def main_icon_uri(card: object) -> str | None:
+    """The URI of a decoded V3 card's main icon, for a container to find its picture."""
+    data = card.get("data") if isinstance(card, dict) else None
+    if not isinstance(data, dict):
+        return None
+    main = _main_icon(_asset_entries(data.get("assets")))
+    return None if main is None else str(main["uri"])
+
+
+def _icon_avatar(main: Mapping[str, Any], field: str, report: _Report, picture: str | None) -> str:
+    """The avatar a main icon gives when the container brought no picture of its own."""
+    uri = str(main["uri"])
+    if picture is not None or uri == "ccdefault:":
+        return ""
+    if _SAFE_AVATAR.match(uri):
+        return uri
+    report.note(field, "assets_not_imported")  # a file we do not have, or a URL we never load
+    return ""
+
+
+def _assets(
+    value: object, field: str, report: _Report, picture: str | None
+) -> tuple[list[dict[str, Any]], str]:
+    """``assets`` without the main icon and what cannot travel with us; the icon's avatar."""
+    if not isinstance(value, list):
+        report.note(field, "dropped_not_list")
+        return [], ""
+    entries = _asset_entries(value)
+    if len(entries) < len(value):
+        report.note(field, "items_dropped")
+    main = _main_icon(entries)
+    avatar = ""
+    if main is not None:
+        entries = [entry for entry in entries if entry is not main]
+        avatar = _icon_avatar(main, field, report, picture)
+    kept = [entry for entry in entries if str(entry["uri"]).startswith(_PORTABLE_URIS)]
+    if len(kept) < len(entries):
+        report.note(field, "assets_not_imported")
+    return kept, avatar
+
+
+def _extra(
+    data: Mapping[str, Any], where: str, report: _Report, picture: str | None
+) -> tuple[dict[str, Any], str]:
+    """The ``data`` fields we do not model, V3's checked; and the avatar the assets give."""
+    extra = {key: copy.deepcopy(value) for key, value in data.items() if key not in V2_FIELDS}
+    relaxed = report.relaxed()
+    if "group_only_greetings" in extra:
+        greetings = _list_field(extra, "group_only_greetings", where, relaxed)
+        extra["group_only_greetings"] = greetings
+        if not greetings:  # what every V3 export writes: no need to keep it
+            del extra["group_only_greetings"]
+    avatar = ""
+    if "assets" in extra:
+        assets, avatar = _assets(extra.pop("assets"), where + "assets", relaxed, picture)
+        if assets:
+            extra["assets"] = assets
+    return extra, avatar
+
+
+# --- reading cards ----------------------------------------------------------------------------
+
+
+class _Located(NamedTuple):
+    data: Mapping[str, Any]
+    where: str
+    keep_extra: bool
+
+
+def _spec(card: Mapping[str, Any], report: _Report) -> str | None:
+    """The card's ``spec``; a known one written oddly (``"chara_card_v2 "``) is noted."""
+    spec = card.get("spec")
+    if spec is None or spec in _SPECS:
+        return None if spec is None else str(spec)
+    refusal = _not_a_card(f"unsupported card format {str(spec)[:40]!r}")
+    clean = spec.strip().lower() if isinstance(spec, str) else None
+    if clean not in (*_SPECS, ""):
+        raise refusal
+    report.note("spec", "spec_corrected", refusal)
+    return clean or None
+
+
+def _note_newer_version(card: Mapping[str, Any], report: _Report) -> None:
+    """V3 says to tell the user about a card made for a newer ``spec_version``."""
+    try:
+        newer = float(str(card.get("spec_version"))) > 3.0
+    except ValueError:
+        newer = False
+    if newer:
+        report.note("spec_version", "newer_version")
+
+
+def _locate(card: Mapping[str, Any], report: _Report) -> _Located:
+    """Where the card keeps its fields: ``data`` (V2/V3), else the card itself (V1)."""
+    spec = _spec(card, report)
+    data = card.get("data")
+    if spec is not None:
+        if not isinstance(data, dict):
+            raise _not_a_card("missing data (the card's fields)")
+        if spec == _V3:
+            _note_newer_version(card, report)
+        return _Located(data, "data.", keep_extra=True)
+    if isinstance(data, dict) and "name" in data:  # V2 without its spec line
+        return _Located(data, "data.", keep_extra=True)
+    flat = dict(card)
+    for key, alias in _V1_ALIASES.items():
+        if flat.get(key) is None and alias in flat:
+            flat[key] = flat[alias]
+    return _Located(flat, "", keep_extra=False)
 
 
 def _character(
-    data: Mapping[str, Any], *, where: str, keep_extra: bool, now: str | None
+    located: _Located, report: _Report, picture: str | None, now: str | None
 ) -> Character:
-    name = _text_field(data, "name", where).strip()
-    if not name:
-        raise _not_a_card(f"missing {where}name")
-    extensions = data.get("extensions")
-    if extensions is None:
-        extensions = {}
-    if not isinstance(extensions, dict):
-        raise CardError(f"This character card is damaged: {where}extensions must be an object")
-    extensions = copy.deepcopy(extensions)
-    avatar = _avatar_from(extensions)
-    extra = (
-        {key: copy.deepcopy(value) for key, value in data.items() if key not in V2_FIELDS}
-        if keep_extra
-        else {}
-    )
+    data, where = located.data, located.where
+    name = _name(data, where, report)
+    extensions = _extensions(data, where, report)
+    avatar = _avatar_from(extensions, where, report)
+    extra, icon = _extra(data, where, report, picture) if located.keep_extra else ({}, "")
+    found: dict[str, Any] = {key: _text_field(data, key, where, report) for key in _READ_AS_TEXT}
+    found |= {key: _list_field(data, key, where, report) for key in _LIST_FIELDS}
     stamp = now or now_iso()
     return Character(
         id=new_id(),
         name=name,
-        avatar=avatar,
-        **_card_fields(data, where),
+        avatar=picture or avatar or icon,
+        **found,
         extensions=extensions,
         card_extra=extra,
         created_at=stamp,
@@ -197,36 +502,37 @@ def _character(
     )
 
 
-def parse_card(card: object, *, now: str | None = None) -> Character:
-    """The character in a decoded card (V3, V2 or V1 dict); :class:`CardError` if malformed."""
+def _read(card: object, *, strict: bool, picture: str | None, now: str | None) -> CardImport:
+    """The one reader behind import (lenient) and parse (strict)."""
     if not isinstance(card, dict):
         kind = "list" if isinstance(card, list) else type(card).__name__
         raise _not_a_card(f"it holds a JSON {kind} instead of an object")
+    report = _Report(strict=strict)
     try:
         if jsontext.deeper_than(card, MAX_DEPTH):
             raise _not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
-        spec = card.get("spec")
-        if spec is not None:
-            if spec not in (_V2, _V3):
-                raise _not_a_card(f"unsupported card format {str(spec)[:40]!r}")
-            data = card.get("data")
-            if not isinstance(data, dict):
-                raise _not_a_card("missing data (the card's fields)")
-            return _character(data, where="data.", keep_extra=True, now=now)
-        data = card.get("data")
-        if isinstance(data, dict) and "name" in data:  # V2 without its spec line
-            return _character(data, where="data.", keep_extra=True, now=now)
-        flat = dict(card)
-        for key, alias in _V1_ALIASES.items():
-            if flat.get(key) is None and alias in flat:
-                flat[key] = flat[alias]
-        return _character(flat, where="", keep_extra=False, now=now)
+        character = _character(_locate(card, report), report, picture, now)
     except RecursionError as exc:  # defensive: the depth check should have refused it
         raise _not_a_card("its JSON is nested too deeply") from exc
+    return CardImport(character, tuple(report.notes))
 
 
-def parse_card_json(source: str | bytes, *, now: str | None = None) -> Character:
-    """The character in a card's JSON text; :class:`CardError` for anything else."""
+def import_card(card: object, *, picture: str | None = None, now: str | None = None) -> CardImport:
+    """The character in a decoded card (V3, V2 or V1 dict), odd fields noted instead of refused.
+
+    ``picture`` is the avatar a container holds (a PNG card's image, a CHARX's icon), ``""``
+    when it has none after all; it stands for the card's main icon.
+    """
+    return _read(card, strict=False, picture=picture, now=now)
+
+
+def parse_card(card: object, *, now: str | None = None) -> Character:
+    """The character in a decoded card (V3, V2 or V1 dict); :class:`CardError` if malformed."""
+    return _read(card, strict=True, picture=None, now=now).character
+
+
+def load_card_json(source: str | bytes) -> object:
+    """The decoded JSON of a card file, refused before decoding when too big or too deep."""
     if len(source) > MAX_CARD_JSON_BYTES:
         raise CardError("This character card is too large (over 16 MiB of JSON)")
     if isinstance(source, (bytes, bytearray)):
@@ -239,12 +545,21 @@ def parse_card_json(source: str | bytes, *, now: str | None = None) -> Character
     if not source.strip():
         raise _not_a_card("the file is empty")
     try:
-        card = jsontext.loads(source, MAX_DEPTH)
+        return jsontext.loads(source, MAX_DEPTH)
     except jsontext.TooDeep as exc:
         raise _not_a_card(str(exc)) from exc
     except ValueError as exc:
         raise _not_a_card("it is not valid JSON") from exc
-    return parse_card(card, now=now)
+
+
+def import_card_json(source: str | bytes, *, now: str | None = None) -> CardImport:
+    """The character in a card's JSON text, odd fields noted; :class:`CardError` if no card."""
+    return import_card(load_card_json(source), now=now)
+
+
+def parse_card_json(source: str | bytes, *, now: str | None = None) -> Character:
+    """The character in a card's JSON text; :class:`CardError` for anything else."""
+    return parse_card(load_card_json(source), now=now)
 
 
 def _decode_payload(payload: str) -> bytes:
@@ -255,13 +570,11 @@ def _decode_payload(payload: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise CardError(
-            "This character card is damaged: the data in the PNG is not valid base64"
-        ) from exc
+        raise _damaged("the data in the PNG is not valid base64") from exc
 
 
-def read_png_card(png: bytes, *, now: str | None = None) -> Character:
-    """The character in a PNG card; its picture (without the card chunks) is the avatar."""
+def _png_payloads(png: bytes) -> tuple[list[Chunk], list[tuple[str, str]]]:
+    """The PNG's chunks and its card texts, ``(keyword, text)`` in order of preference."""
     if len(png) > MAX_PNG_BYTES:
         raise CardError("This image is too large to import (over 32 MiB)")
     try:
@@ -269,27 +582,88 @@ def read_png_card(png: bytes, *, now: str | None = None) -> Character:
         texts = {keyword.lower(): text for keyword, text in read_text_chunks(chunks).items()}
     except PngError as exc:
         raise _not_a_card(str(exc)) from exc
-    payloads = [texts[keyword] for keyword in _CARD_KEYWORDS if keyword in texts]
+    payloads = [(keyword, texts[keyword]) for keyword in _CARD_KEYWORDS if keyword in texts]
     if not payloads:
         raise _not_a_card("this PNG image has no character data (no 'chara' text chunk)")
-    failures: list[CardError] = []
-    for payload in payloads:
+    return chunks, payloads
+
+
+def _png_card(png: bytes, *, strict: bool, now: str | None) -> CardImport:
+    chunks, payloads = _png_payloads(png)
+    kept = remove_text_chunks(chunks, _CARD_KEYWORDS, prefixes=(_ASSET_CHUNKS,))
+    picture = "data:image/png;base64," + base64.b64encode(join_chunks(kept)).decode("ascii")
+    failed: list[tuple[str, CardError]] = []
+    for keyword, payload in payloads:
         try:
-            character = parse_card_json(_decode_payload(payload), now=now)
+            card = load_card_json(_decode_payload(payload))
+            found = _read(card, strict=strict, picture=picture, now=now)
         except CardError as exc:
-            failures.append(exc)
+            failed.append((keyword, exc))
             continue
-        picture = join_chunks(remove_text_chunks(chunks, _CARD_KEYWORDS))
-        avatar = "data:image/png;base64," + base64.b64encode(picture).decode("ascii")
-        return replace(character, avatar=avatar)
-    raise failures[0]
+        skipped = tuple(CardNote(name, "unreadable_chunk") for name, _ in failed)
+        return CardImport(found.character, skipped + found.notes)
+    raise failed[0][1]
+
+
+def import_png_card(png: bytes, *, now: str | None = None) -> CardImport:
+    """The character in a PNG card, odd fields noted; its picture is the avatar."""
+    return _png_card(png, strict=False, now=now)
+
+
+def read_png_card(png: bytes, *, now: str | None = None) -> Character:
+    """The character in a PNG card; its picture (without the card chunks) is the avatar."""
+    return _png_card(png, strict=True, now=now).character
+
+
+def _other_picture(head: bytes) -> str | None:
+    """The name of an image format that holds no card we read, when ``head`` starts one."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
+def _misnamed(content: bytes, filename: str) -> CardError | None:
+    """A clearer refusal for binary bytes whose file name promises a card format."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in ("png", "charx"):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(bytes(content[:4096]), final=False)
+    except UnicodeDecodeError:
+        if suffix == "png":
+            return _not_a_card("it is named .png but is not a PNG image")
+        return _damaged("this .charx file is not a ZIP archive")
+    return None
+
+
+def import_card_file(content: bytes, *, filename: str = "", now: str | None = None) -> CardImport:
+    """A card from a file's bytes: PNG, CHARX (a ZIP, or RisuAI's JPEG with one appended) or
+    JSON, told apart by their first bytes; ``filename`` only makes a refusal clearer."""
+    head = bytes(content[:12])
+    if head.startswith(PNG_SIGNATURE):
+        return import_png_card(content, now=now)
+    from app import charx  # it builds on this module
+
+    if head.startswith(_ZIP_MAGIC) or (
+        head.startswith(b"\xff\xd8\xff") and charx.holds_zip(content)
+    ):
+        return charx.import_charx(content, now=now)
+    picture = _other_picture(head)
+    if picture is not None:
+        raise _not_a_card(f"this {picture} image holds no character data")
+    misnamed = _misnamed(content, filename)
+    if misnamed is not None:
+        raise misnamed
+    return import_card_json(content, now=now)
 
 
 def read_card_file(content: bytes) -> Character:
-    """A card from a file's bytes, PNG or JSON, told apart by the PNG signature."""
-    if bytes(content[: len(PNG_SIGNATURE)]) == PNG_SIGNATURE:
-        return read_png_card(content)
-    return parse_card_json(content)
+    """A card from a file's bytes (PNG, CHARX or JSON), odd fields dropped or converted."""
+    return import_card_file(content).character
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -313,6 +687,29 @@ def card_to_dict(character: Character, *, include_avatar: bool = True) -> dict[s
         ours["avatar"] = character.avatar
         data["extensions"][AVATAR_NAMESPACE] = ours
     return {"spec": _V2, "spec_version": "2.0", "data": data}
+
+
+def card_to_v3_dict(
+    character: Character, *, icon_uri: str = "ccdefault:", icon_ext: str = "png"
+) -> dict[str, Any]:
+    """``character`` as a V3 card whose main icon is ``icon_uri`` (``""``: none), no avatar.
+
+    ``ccdefault:`` is the PNG that holds the card; a CHARX names its file (``embeded://...``).
+    Kept assets other than a main icon follow it; ``group_only_greetings`` is always there.
+    """
+    data = card_data(character)
+    greetings = data.get("group_only_greetings")
+    ok = isinstance(greetings, list) and all(isinstance(item, str) for item in greetings)
+    data["group_only_greetings"] = greetings if ok else []
+    assets = [
+        entry
+        for entry in _asset_entries(data.get("assets"))
+        if str(entry["uri"]).startswith(_PORTABLE_URIS) and not _is_main_icon(entry)
+    ]
+    if icon_uri:
+        assets.insert(0, {"type": "icon", "uri": icon_uri, "name": "main", "ext": icon_ext})
+    data["assets"] = assets
+    return {"spec": _V3, "spec_version": "3.0", "data": data}
 
 
 def card_to_json(character: Character, *, include_avatar: bool = True) -> str:
@@ -341,11 +738,17 @@ def placeholder_png(name: str, size: int = 64) -> bytes:
     return solid_png(size, size, (round(red * 255), round(green * 255), round(blue * 255)))
 
 
-def write_png_card(character: Character, png_bytes: bytes | None = None) -> bytes:
-    """A PNG card: ``png_bytes`` (else the PNG avatar, else a placeholder) with a ``chara`` chunk.
+def _base64_json(card: Mapping[str, Any]) -> str:
+    payload = json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(payload).decode("ascii")
 
-    Any ``chara``/``ccv3`` chunks already in the picture are replaced. A JPEG/WebP avatar cannot
-    be embedded here (this module does not re-encode pixels): convert it to PNG first and pass it.
+
+def write_png_card(character: Character, png_bytes: bytes | None = None) -> bytes:
+    """A PNG card: ``png_bytes`` (else the PNG avatar, else a placeholder) with the card as V2
+    (``chara``) for older readers and as V3 (``ccv3``), which readers prefer.
+
+    Card chunks already in the picture are replaced. A JPEG/WebP avatar cannot be embedded here
+    (this module does not re-encode pixels): convert it to PNG first and pass it.
     """
     if png_bytes is None:
         png_bytes = avatar_png_bytes(character) or placeholder_png(character.name)
@@ -353,8 +756,41 @@ def write_png_card(character: Character, png_bytes: bytes | None = None) -> byte
         chunks = read_chunks(bytes(png_bytes))
     except PngError as exc:
         raise CardError(f"The picture cannot hold a character card: {exc}") from exc
-    card = card_to_dict(character, include_avatar=False)
-    payload = json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    encoded = base64.b64encode(payload).decode("ascii")
-    chunks = with_text_chunk(remove_text_chunks(chunks, _CARD_KEYWORDS), "chara", encoded)
+    chunks = remove_text_chunks(chunks, _CARD_KEYWORDS, prefixes=(_ASSET_CHUNKS,))
+    chunks = with_text_chunk(
+        chunks, "chara", _base64_json(card_to_dict(character, include_avatar=False))
+    )
+    chunks = with_text_chunk(chunks, "ccv3", _base64_json(card_to_v3_dict(character)))
     return join_chunks(chunks)
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+
+def _definition(character: Character) -> dict[str, Any]:
+    """What makes two characters the same card: every card field, as a V3 export writes them
+    (so default greetings/icons an older import kept verbatim compare equal)."""
+    return dict(card_to_v3_dict(character, icon_uri="")["data"])
+
+
+def find_duplicate(new: Character, existing: Iterable[Character]) -> Character | None:
+    """A stored character (not built in, not ``new`` itself) that is the same card as ``new``:
+    same name and fields, whatever its id, timestamps, owner or avatar; else None.
+
+    For the page to offer "replace or keep both" before a re-import adds a second copy.
+    """
+    wanted: dict[str, Any] | None = None
+    for old in existing:
+        if old.builtin or old.id == new.id or old.name != new.name:
+            continue
+        if wanted is None:
+            wanted = _definition(new)
+        if _definition(old) == wanted:
+            return old
+    return None
+
+
+def as_replacement(new: Character, old: Character) -> Character:
+    """``new`` taking ``old``'s place: its id (so ``old``'s chats stay with it), creation time
+    and owner."""
+    return replace(new, id=old.id, created_at=old.created_at, owner=old.owner)

@@ -118,7 +118,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "최대 16,384토큰까지 기억하므로, 채팅이 길어질수록 더 필요합니다. 여유를 두세요. "
         "다운로드는 이 기기에 한 번만 저장됩니다.",
     },
-    "model.no_match": {"en": "No model matches “{query}”.", "ko": "“{query}”에 맞는 모델이 없어요."},
+    "model.no_match": {
+        "en": "No model matches “{query}”.",
+        "ko": "“{query}”에 맞는 모델이 없어요.",
+    },
     "model.kind.coder": {"en": "Coding", "ko": "코딩"},
     "model.kind.math": {"en": "Maths", "ko": "수학"},
     "model.kind.vision": {"en": "Vision", "ko": "비전"},
@@ -261,6 +264,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chat.edit_character": {"en": "Edit", "ko": "편집"},
     "chat.export_json": {"en": "Export JSON", "ko": "JSON 내보내기"},
     "chat.export_png": {"en": "Export PNG", "ko": "PNG 내보내기"},
+    "chat.export_charx": {"en": "Export CHARX", "ko": "CHARX 내보내기"},
+    "card.duplicate_title": {"en": "This card is already here", "ko": "이미 있는 카드예요"},
+    "card.duplicate_text": {
+        "en": "“{name}” is already saved with the same card. Replace it (its chats stay), or "
+        "keep both?",
+        "ko": "“{name}”이(가) 같은 카드로 이미 저장되어 있어요. 바꿀까요(채팅은 그대로), "
+        "아니면 둘 다 둘까요?",
+    },
+    "card.replace": {"en": "Replace it", "ko": "바꾸기"},
+    "card.keep_both": {"en": "Keep both", "ko": "둘 다 두기"},
+    "card.cancel_import": {"en": "Cancel", "ko": "취소"},
+    "card.notes_title": {
+        "en": "Imported {name}. To keep the card, {count} field(s) were changed:",
+        "ko": "{name}을(를) 가져왔어요. 카드를 살리려고 {count}개 항목을 고쳤어요:",
+    },
     "chat.regenerate": {"en": "Regenerate", "ko": "다시 생성"},
     "chat.retry": {"en": "Retry reply", "ko": "답장 다시 받기"},
     "chat.copy": {"en": "Copy", "ko": "복사"},
@@ -404,6 +422,74 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "account.offline": {
         "en": "You are offline. Try again when you are back online.",
         "ko": "오프라인입니다. 다시 연결되면 시도하세요.",
+    },
+    "card.note.number_as_text": {
+        "en": "'{label}' was a number; it was kept as text.",
+        "ko": "'{label}'이(가) 숫자여서 텍스트로 바꿨어요.",
+    },
+    "card.note.list_as_text": {
+        "en": "'{label}' was a list; its entries were joined into one text.",
+        "ko": "'{label}'이(가) 목록이어서 항목을 하나의 텍스트로 합쳤어요.",
+    },
+    "card.note.dropped_not_text": {
+        "en": "'{label}' was not text, so it was left out.",
+        "ko": "'{label}'이(가) 텍스트가 아니어서 뺐어요.",
+    },
+    "card.note.dropped_too_large": {
+        "en": "'{label}' was over 1 MiB, so it was left out.",
+        "ko": "'{label}'이(가) 1MiB를 넘어서 뺐어요.",
+    },
+    "card.note.text_as_list": {
+        "en": "'{label}' was a single text instead of a list; it became a list.",
+        "ko": "'{label}'이(가) 목록 대신 텍스트 하나여서 목록으로 바꿨어요.",
+    },
+    "card.note.dropped_not_list": {
+        "en": "'{label}' was not a list, so it was left out.",
+        "ko": "'{label}'이(가) 목록이 아니어서 뺐어요.",
+    },
+    "card.note.items_as_text": {
+        "en": "Numbers in '{label}' were kept as text.",
+        "ko": "'{label}'의 숫자 항목을 텍스트로 바꿨어요.",
+    },
+    "card.note.items_dropped": {
+        "en": "Unreadable entries of '{label}' were left out.",
+        "ko": "'{label}'의 읽을 수 없는 항목을 뺐어요.",
+    },
+    "card.note.items_too_large": {
+        "en": "Entries of '{label}' over 1 MiB were left out.",
+        "ko": "'{label}'에서 1MiB를 넘는 항목을 뺐어요.",
+    },
+    "card.note.dropped_not_object": {
+        "en": "'{label}' was not an object, so it was left out.",
+        "ko": "'{label}'이(가) 객체가 아니어서 뺐어요.",
+    },
+    "card.note.dropped_unsafe": {
+        "en": "The saved picture was not an embedded image, so it was left out.",
+        "ko": "저장된 그림이 내장 이미지가 아니어서 뺐어요.",
+    },
+    "card.note.spec_corrected": {
+        "en": "The card's format name was written oddly; the card was read anyway.",
+        "ko": "카드 형식 이름이 이상하게 쓰여 있었지만 카드를 읽었어요.",
+    },
+    "card.note.newer_version": {
+        "en": "The card is from a newer version of the card format; what this app does not know is kept but not used.",
+        "ko": "더 새로운 카드 형식 버전이에요. 이 앱이 모르는 내용은 보관하지만 쓰지는 않아요.",
+    },
+    "card.note.unreadable_chunk": {
+        "en": "The picture's '{label}' copy of the card could not be read; the other copy was used.",
+        "ko": "그림에 든 '{label}' 카드 사본을 읽을 수 없어 다른 사본을 썼어요.",
+    },
+    "card.note.assets_not_imported": {
+        "en": "Some of the card's files ('{label}') could not be imported; they will not be exported either.",
+        "ko": "카드의 일부 파일('{label}')을 가져오지 못했어요. 내보낼 때도 빠져요.",
+    },
+    "card.note.icon_missing": {
+        "en": "The card's picture is missing from the file.",
+        "ko": "파일에 카드 그림이 없어요.",
+    },
+    "card.note.icon_unsupported": {
+        "en": "The card's picture is not a PNG, JPEG or WebP image, so it was left out.",
+        "ko": "카드 그림이 PNG, JPEG, WebP가 아니어서 뺐어요.",
     },
     "outbox.synced": {"en": "Saved", "ko": "저장됨"},
     "outbox.waiting": {"en": "{count} waiting", "ko": "{count}개 대기 중"},

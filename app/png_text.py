@@ -143,10 +143,20 @@ def _keyword(chunk: Chunk) -> str | None:
     return keyword.decode("latin-1") if sep else None
 
 
-def remove_text_chunks(chunks: Iterable[Chunk], keywords: Iterable[str]) -> list[Chunk]:
-    """``chunks`` without the text chunks whose keyword is one of ``keywords`` (any case)."""
+def remove_text_chunks(
+    chunks: Iterable[Chunk], keywords: Iterable[str], *, prefixes: Iterable[str] = ()
+) -> list[Chunk]:
+    """``chunks`` without the text chunks whose keyword is one of ``keywords`` or starts with
+    one of ``prefixes`` (any case): a family of chunks (``chara-ext-asset_:1``...) goes at once."""
     drop = {word.lower() for word in keywords}
-    return [chunk for chunk in chunks if (_keyword(chunk) or "").lower() not in drop]
+    starts = tuple(prefix.lower() for prefix in prefixes)
+    kept: list[Chunk] = []
+    for chunk in chunks:
+        keyword = _keyword(chunk)
+        name = "" if keyword is None else keyword.lower()
+        if keyword is None or (name not in drop and not (starts and name.startswith(starts))):
+            kept.append(chunk)
+    return kept
 
 
 def with_text_chunk(chunks: Iterable[Chunk], keyword: str, text: str) -> list[Chunk]:

@@ -1,7 +1,7 @@
 """Character cards in and out of the page: the file picker and downloads.
 
-The card formats themselves (V2/V3 JSON, PNG chunks) are ``app/cards.py``, imported on first
-use: start-up never needs them.
+The card formats themselves (V2/V3 JSON, PNG chunks, CHARX) are ``app/cards.py`` and
+``app/charx.py``, imported on first use: start-up never needs them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from app.browser.files import download, read_chosen_file
 
 if TYPE_CHECKING:
     from app.browser.shell import Shell
+    from app.cards import CardImport
     from app.models import Character
 
 __all__ = ["export", "file_stem", "import_chosen"]
@@ -23,24 +24,25 @@ def file_stem(name: str) -> str:
     return stem or "character"
 
 
-async def import_chosen(file_input: Any, shell: Shell) -> Character | None:
-    """The card in the file the user chose (``None``: none chosen, or it was refused, which
-    the status line says)."""
+async def import_chosen(file_input: Any, shell: Shell) -> CardImport | None:
+    """The card in the file the user chose, with what had to change to keep it (``None``: none
+    chosen, or it was refused, which the status line says)."""
     chosen = await read_chosen_file(file_input)
     if chosen is None:
         return None
-    _name, data = chosen
-    from app.cards import CardError, read_card_file
+    name, data = chosen
+    from app.cards import CardError, import_card_file
 
     try:
-        return read_card_file(data)
+        return import_card_file(data, filename=name)
     except CardError as error:
         shell.status("character.import_failed", "error", reason=str(error))
         return None
 
 
 def export(character: Character | None, kind: str) -> None:
-    """Download the character as a V2 card (JSON, or PNG with the card in a tEXt chunk)."""
+    """Download the character as a card: V2 JSON, PNG with both the V2 and V3 chunks, or CHARX
+    (a zip with the V3 card and its picture)."""
     if character is None:
         return
     from app.cards import avatar_png_bytes, card_to_json, write_png_card
@@ -48,6 +50,10 @@ def export(character: Character | None, kind: str) -> None:
     stem = file_stem(character.name)
     if kind == "json":
         download(f"{stem}.json", card_to_json(character), "application/json")
+    elif kind == "charx":
+        from app.charx import write_charx
+
+        download(f"{stem}.charx", write_charx(character), "application/zip")
     else:
         png = write_png_card(character, avatar_png_bytes(character))
         download(f"{stem}.png", png, "image/png")

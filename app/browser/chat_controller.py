@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyscript import document, window
 
 from app import chat_state, preferences
-from app.browser import card_files, prefs
+from app.browser import card_files, card_import, prefs
 from app.browser.chat_library import ChatLibrary
 from app.browser.conversation import Conversation, Hooks
 from app.browser.dom import by_id, delegate, on, spawn
@@ -73,13 +73,17 @@ class ChatController:
         on(by_id("edit-character"), "click", lambda _e: lib.editor.open(lib.character))
         on(by_id("import-card"), "click", lambda _e: by_id("card-file").click())
         on(by_id("card-file"), "change", lambda _e: lib.import_card(by_id("card-file")))
-        on(by_id("export-json"), "click", lambda _e: card_files.export(lib.character, "json"))
-        on(by_id("export-png"), "click", lambda _e: card_files.export(lib.character, "png"))
+        for kind in ("json", "png", "charx"):
+            on(by_id(f"export-{kind}"), "click", self._exporter(kind))
+        card_import.wire()
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
         on(document, "visibilitychange", self._on_visible)
         delegate(by_id("chat"), self._message_actions())
         for button in ("new-chat", "new-character", "import-card"):
             by_id(button).removeAttribute("disabled")
+
+    def _exporter(self, kind: str) -> Callable[[Any], None]:
+        return lambda _event: card_files.export(self.library.character, kind)
 
     def _message_actions(self) -> dict[str, Callable[[str, Any], Any]]:
         """A message's buttons (``data-action``), each a step of ``app/chat_state``."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pyscript import window
 
 from app import chat_state
-from app.browser import card_files
+from app.browser import card_files, card_import
 from app.browser.character_editor import CharacterEditor
 from app.browser.sidebar import Sidebar
 from app.conversation import preview_line, with_preview
@@ -195,8 +195,21 @@ class ChatLibrary:
             await self.render_sidebar()
 
     async def import_card(self, file_input: Any) -> None:
-        """The card the user chose, saved and opened."""
-        character = await card_files.import_chosen(file_input, self.shell)
-        if character is not None:
-            await self.save_character(character)
-            self.shell.status("character.imported", "imported", name=character.name)
+        """The card the user chose, saved and opened; what had to change in it is listed, and
+        a card that is already here is replaced or kept beside it, as the user says."""
+        imported = await card_files.import_chosen(file_input, self.shell)
+        if imported is None:
+            return
+        from app.cards import as_replacement, find_duplicate
+
+        character = imported.character
+        twin = find_duplicate(character, self.characters)
+        if twin is not None:
+            answer = await card_import.ask_duplicate(self.t, twin.name)
+            if answer == "cancel":
+                return
+            if answer == "replace":
+                character = as_replacement(character, twin)
+        await self.save_character(character)
+        card_import.show_notes(self.t, self.shell.lang, character.name, imported.notes)
+        self.shell.status("character.imported", "imported", name=character.name)

@@ -177,13 +177,64 @@ def test_import_png_card_chat_export_and_reimport_identically(
     exported_json = tmp_path / "exported.json"
     json_download.value.save_as(exported_json)
 
+    with page.expect_download() as charx_download:
+        page.click("#export-charx")
+    exported_charx = tmp_path / "exported.charx"
+    charx_download.value.save_as(exported_charx)
+
     assert card_data(read_card_file(exported_png.read_bytes())) == card_data(original)
     assert json.loads(exported_json.read_text())["spec"] == "chara_card_v2"
     assert card_data(read_card_file(exported_json.read_bytes())) == card_data(original)
+    assert card_data(read_card_file(exported_charx.read_bytes())) == card_data(original)
 
+    # the same card again: the user is asked, and "keep both" makes a second copy
+    dialog = page.locator("#duplicate-dialog")
     page.set_input_files("#card-file", str(exported_png))
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Captain Rook")
+    dialog.locator("button[value=both]").click()
     expect(page.locator("#character-list li")).to_have_count(5)
     expect(page.locator("#chat-name")).to_have_text("Captain Rook")
+    # "replace" takes a copy's place (no third one), "cancel" changes nothing
+    page.set_input_files("#card-file", str(exported_charx))
+    dialog.locator("button[value=replace]").click()
+    expect(dialog).to_be_hidden()
+    page.set_input_files("#card-file", str(exported_json))
+    dialog.locator("button[value=cancel]").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#character-list li")).to_have_count(5)
+
+
+def test_an_odd_card_is_kept_and_what_changed_is_listed(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_app(context, live_server.url)
+    odd = {
+        "spec": "chara_card_v2 ",
+        "spec_version": "2.0",
+        "data": {
+            "name": "Odd Card",
+            "description": "Still a character.",
+            "first_mes": "Hello.",
+            "tags": "quiet, odd",
+            "alternate_greetings": ["Hi again.", None],
+            "system_prompt": 7,
+        },
+    }
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(odd))
+    page.set_input_files("#card-file", str(path))
+    expect(page.locator("#chat-name")).to_have_text("Odd Card")
+    notes = page.locator("#card-notes")
+    expect(notes).to_be_visible()
+    expect(notes.locator("li")).to_have_count(4)
+    fields = notes.locator("li").evaluate_all("l => l.map(n => n.dataset.field)")
+    assert sorted(fields) == sorted(
+        ["spec", "data.tags", "data.alternate_greetings", "data.system_prompt"]
+    )
+    expect(notes).to_contain_text("'tags' was a single text")
+    page.click("#card-notes-close")
+    expect(notes).to_be_hidden()
 
 
 def test_editing_a_card_shows_every_field_and_saving_it_unchanged_keeps_it(
