@@ -13,6 +13,19 @@ from app.prompt import substitute_macros
 __all__ = ["Sidebar"]
 
 
+def _side_item(kind: str, item_id: str, selected: str | None) -> tuple[Any, Any]:
+    """A list row and its "pick" button (not yet in the row, so the caller fills it first);
+    the row is marked current when it is the selected one."""
+    item = element(
+        "li",
+        classes=("side-item", kind),
+        data_id=item_id,
+        aria_current="true" if item_id == selected else "false",
+    )
+    button = element("button", classes=("side-button",), type="button", data_action="pick")
+    return item, button
+
+
 class Sidebar:
     """Renders lists; selection and edits go back to the controller through callbacks."""
 
@@ -56,13 +69,7 @@ class Sidebar:
         listing = by_id("character-list")
         listing.replaceChildren()
         for character in characters:
-            item = element(
-                "li",
-                classes=("side-item", "character"),
-                data_id=character.id,
-                aria_current="true" if character.id == selected else "false",
-            )
-            button = element("button", classes=("side-button",), type="button", data_action="pick")
+            item, button = _side_item("character", character.id, selected)
             if character.avatar:
                 button.appendChild(
                     element("img", classes=("avatar", "small"), src=character.avatar, alt="")
@@ -91,13 +98,7 @@ class Sidebar:
         if not sessions:
             listing.appendChild(element("li", self.t("side.no_chats"), classes=("empty",)))
         for session, last in sessions:
-            item = element(
-                "li",
-                classes=("side-item", "session"),
-                data_id=session.id,
-                aria_current="true" if session.id == selected else "false",
-            )
-            button = element("button", classes=("side-button",), type="button", data_action="pick")
+            item, button = _side_item("session", session.id, selected)
             text = element("span", classes=("side-text",))
             text.appendChild(element("strong", session.title or "…", classes=("session-title",)))
             text.appendChild(element("small", last[:90], classes=("session-last",)))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from app.contract import camel
 
 __all__ = ["SUMMARY_KEYS", "Chip", "OutboxState", "sync_chip"]
 
@@ -46,15 +48,8 @@ class OutboxState:
         return "synced"
 
     def to_dict(self) -> dict[str, Any]:
-        """Camel-case, JSON-safe."""
-        return {
-            "waiting": self.waiting,
-            "failed": self.failed,
-            "paused": self.paused,
-            "offline": self.offline,
-            "lastSyncedAt": self.last_synced_at,
-            "nextAttemptAt": self.next_attempt_at,
-        }
+        """Every field under its camel-case name (the wire's naming rule), JSON-safe."""
+        return {camel(item.name): getattr(self, item.name) for item in fields(self)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OutboxState:

@@ -35,7 +35,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -203,6 +203,16 @@ class _Run:
     requests: int = 0
     stopped: str | None = None
 
+    def result(self, state: OutboxState, next_wakeup: float | None) -> FlushResult:
+        """The flush's answer: every field of ``FlushResult`` after these two is a count kept
+        here, copied by name so that a new count is not listed a third time."""
+        tally = {
+            item.name: getattr(self, item.name)
+            for item in fields(FlushResult)
+            if item.name not in ("state", "next_wakeup")
+        }
+        return FlushResult(state, next_wakeup, **tally)
+
 
 class SyncWorker:
     """Flushes the outbox through the log API; safe to crash and restart at any point."""
@@ -337,16 +347,7 @@ class SyncWorker:
                         break
             if run.sent:
                 await self._store.set_meta(LAST_SYNCED_META, self._clock.now())
-            state, wakeup = await self._summarise()
-            return FlushResult(
-                state=state,
-                next_wakeup=wakeup,
-                sent=run.sent,
-                failed=run.failed,
-                rescheduled=run.rescheduled,
-                requests=run.requests,
-                stopped=run.stopped,
-            )
+            return run.result(*await self._summarise())
 
     async def _flush_session(self, run: _Run, group: _Group) -> _Next:
         session = group.session

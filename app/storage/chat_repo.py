@@ -140,6 +140,15 @@ class ChatRepository:
                 self._put_aside(store, data, exc)
         return models
 
+    async def _read_one(
+        self, store: str, key: str, read: Callable[[Mapping[str, Any]], _Record]
+    ) -> _Record | None:
+        """The record under ``key`` as a model; ``None`` when there is none, or when it cannot
+        be read (then it is set aside)."""
+        data = await self.db.get(store, key)
+        found = self._read(store, [data] if data is not None else [], read)
+        return found[0] if found else None
+
     def _put_aside(self, store: str, data: Any, exc: Exception) -> None:
         if isinstance(data, dict) and UNREADABLE_KEY in data:
             key, record, error = None, data.get("raw"), str(data[UNREADABLE_KEY])
@@ -191,9 +200,7 @@ class ChatRepository:
 
     async def get_character(self, character_id: str) -> Character | None:
         """One character, or ``None``."""
-        data = await self.db.get(CHARACTERS, character_id)
-        found = self._read(CHARACTERS, [data] if data is not None else [], Character.from_dict)
-        return found[0] if found else None
+        return await self._read_one(CHARACTERS, character_id, Character.from_dict)
 
     async def save_character(self, character: Character) -> None:
         """Insert or overwrite a character (:class:`ModelError` if it would not read back); a
@@ -229,9 +236,7 @@ class ChatRepository:
 
     async def get_session(self, session_id: str) -> ChatSession | None:
         """One session, or ``None``."""
-        data = await self.db.get(SESSIONS, session_id)
-        found = self._read(SESSIONS, [data] if data is not None else [], ChatSession.from_dict)
-        return found[0] if found else None
+        return await self._read_one(SESSIONS, session_id, ChatSession.from_dict)
 
     async def save_session(self, session: ChatSession) -> None:
         """Insert or overwrite a session (:class:`ModelError` if it would not read back)."""

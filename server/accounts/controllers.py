@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import JSONBody
@@ -14,8 +14,8 @@ from server.accounts.deps import log_in, log_out, requires_login, session_user
 from server.accounts.schemas import AuthStatus, Credentials, User
 from server.accounts.services import AccountService
 from server.accounts.sessions import CSRF_ONLY, SESSION_ONLY, fresh_csrf_cookie
-from server.errors import ApiOperation, error_responses
-from server.limits import SKIP_RATE_LIMIT, LoginThrottle
+from server.limits import LoginThrottle
+from server.routes import api_get, api_post
 from server.validation import strict_body
 
 __all__ = ["AuthController"]
@@ -36,14 +36,7 @@ class AuthController(Controller):
     tags = ("auth",)
     guards = (strict_body,)
 
-    @post(
-        "/register",
-        operation_id="register",
-        operation_class=ApiOperation,
-        status_code=HTTP_201_CREATED,
-        security=CSRF_ONLY,
-        responses=error_responses(403, 409, 413, 429),
-    )
+    @api_post("/register", "register", security=CSRF_ONLY, errors=(403, 409, 413, 429))
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -55,13 +48,8 @@ class AuthController(Controller):
         user = await accounts.register(data.username, data.password)
         return _logged_in(request, user, HTTP_201_CREATED)
 
-    @post(
-        "/login",
-        operation_id="login",
-        operation_class=ApiOperation,
-        status_code=HTTP_200_OK,
-        security=CSRF_ONLY,
-        responses=error_responses(401, 403, 413, 429),
+    @api_post(
+        "/login", "login", status_code=HTTP_200_OK, security=CSRF_ONLY, errors=(401, 403, 413, 429)
     )
     async def login(
         self,
@@ -78,41 +66,31 @@ class AuthController(Controller):
         await login_throttle.succeeded(data.username, address)
         return _logged_in(request, user, HTTP_200_OK)
 
-    @post(
+    @api_post(
         "/logout",
-        operation_id="logout",
-        operation_class=ApiOperation,
+        "logout",
         status_code=HTTP_204_NO_CONTENT,
         security=CSRF_ONLY,
-        responses=error_responses(403),
-        opt={SKIP_RATE_LIMIT: True},
+        errors=(403,),
+        rate_limited=False,
     )
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         """End the session and forget its id (also fine when not logged in)."""
         log_out(request)
 
-    @get(
+    @api_get(
         "/me",
-        operation_id="me",
-        operation_class=ApiOperation,
+        "me",
         guards=[requires_login],
         security=SESSION_ONLY,
-        responses=error_responses(401),
-        opt={SKIP_RATE_LIMIT: True},
-        cache=False,
+        errors=(401,),
+        rate_limited=False,
     )
     async def me(self, current_user: NamedDependency[User]) -> User:
         """The logged-in account; also hands out the ``csrftoken`` cookie."""
         return current_user
 
-    @get(
-        "/status",
-        operation_id="authStatus",
-        operation_class=ApiOperation,
-        responses=error_responses(),
-        opt={SKIP_RATE_LIMIT: True},
-        cache=False,
-    )
+    @api_get("/status", "authStatus", errors=(), rate_limited=False)
     async def status(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> AuthStatus:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK
 
 from server.accounts.deps import requires_login
 from server.accounts.schemas import User
@@ -27,14 +26,10 @@ from server.contract import (
     SessionOut,
     SessionPage,
 )
-from server.errors import ApiOperation, error_responses
+from server.routes import api_get, api_post, created_or_replayed
 from server.validation import strict_body
 
 __all__ = ["ChatController"]
-
-
-def _replay(model: type, what: str) -> dict[int, ResponseSpec]:
-    return {HTTP_200_OK: ResponseSpec(data_container=model, description=what)}
 
 
 class ChatController(Controller):
@@ -45,32 +40,20 @@ class ChatController(Controller):
     guards = (requires_login, strict_body)
     dependencies = {"owned_session_id": Provide(provide_owned_session)}  # noqa: RUF012 - Litestar reads it
 
-    @post(
+    @api_post(
         "/",
-        operation_id="createChatSession",
-        operation_class=ApiOperation,
-        status_code=HTTP_201_CREATED,
+        "createChatSession",
         security=SESSION_AND_CSRF,
-        responses={
-            **_replay(SessionOut, "Replay: this clientSessionId is stored; the stored session."),
-            **error_responses(401, 403, 413, 429),
-        },
+        errors=(401, 403, 413, 429),
+        replay=(SessionOut, "Replay: this clientSessionId is stored; the stored session."),
     )
     async def create_session(
         self, data: JSONBody[SessionIn], current_user: NamedDependency[User]
     ) -> Response[SessionOut]:
         """Create the session, or return the one stored under this ``clientSessionId``."""
-        session, created = await services.create_session(current_user.id, data)
-        return Response(session, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return created_or_replayed(await services.create_session(current_user.id, data))
 
-    @get(
-        "/",
-        operation_id="listChatSessions",
-        operation_class=ApiOperation,
-        security=SESSION_ONLY,
-        responses=error_responses(401, 429),
-        cache=False,
-    )
+    @api_get("/", "listChatSessions", security=SESSION_ONLY, errors=(401, 429))
     async def list_sessions(
         self,
         current_user: NamedDependency[User],
@@ -86,31 +69,25 @@ class ChatController(Controller):
         """The user's sessions, newest first, ``limit`` at a time."""
         return await services.list_sessions(current_user.id, limit, cursor)
 
-    @post(
+    @api_post(
         "/{session_id:uuid}/messages",
-        operation_id="appendChatMessage",
-        operation_class=ApiOperation,
-        status_code=HTTP_201_CREATED,
+        "appendChatMessage",
         security=SESSION_AND_CSRF,
-        responses={
-            **_replay(MessageOut, "Replay with the same content: the stored message."),
-            **error_responses(401, 403, 404, 409, 413, 429),
-        },
+        errors=(401, 403, 404, 409, 413, 429),
+        replay=(MessageOut, "Replay with the same content: the stored message."),
     )
     async def append_message(
         self, data: JSONBody[MessageIn], owned_session_id: NamedDependency[UUID]
     ) -> Response[MessageOut]:
         """Store the message once; ``409 conflict`` if its ``clientMessageId`` holds other content."""
-        message, created = await services.append_message(owned_session_id, data)
-        return Response(message, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return created_or_replayed(await services.append_message(owned_session_id, data))
 
-    @post(
+    @api_post(
         "/{session_id:uuid}/messages/batch",
-        operation_id="appendChatMessages",
-        operation_class=ApiOperation,
+        "appendChatMessages",
         status_code=HTTP_200_OK,
         security=SESSION_AND_CSRF,
-        responses=error_responses(401, 403, 404, 413, 429),
+        errors=(401, 403, 404, 413, 429),
     )
     async def append_batch(
         self, data: JSONBody[BatchIn], owned_session_id: NamedDependency[UUID]
@@ -118,13 +95,11 @@ class ChatController(Controller):
         """Store many messages, each exactly as the single append would; per-item results."""
         return BatchOut(results=await services.append_batch(owned_session_id, data.messages))
 
-    @get(
+    @api_get(
         "/{session_id:uuid}/messages",
-        operation_id="listChatMessages",
-        operation_class=ApiOperation,
+        "listChatMessages",
         security=SESSION_ONLY,
-        responses=error_responses(401, 404, 429),
-        cache=False,
+        errors=(401, 404, 429),
     )
     async def list_messages(
         self,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import datetime
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
+from piccolo.table import Table
 
 from server.chat.schemas import check_message, check_timestamp
 from server.chat.tables import ChatMessage, ChatSession
@@ -59,6 +60,17 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
+_Row = TypeVar("_Row", bound=Table)
+
+
+def _new_row(table: type[_Row], data: SessionIn | MessageIn, **values: Any) -> _Row:
+    """A row for a new write: a fresh id, every field of the request (each column bears its
+    field's name, so the fields are not listed again here) with its time in UTC, and what
+    the request cannot say (``values``: its owner)."""
+    fields = msgspec.structs.asdict(data)
+    return table(**{"id": uuid4(), **fields, "created_at": _utc(data.created_at), **values})
+
+
 # Sessions -------------------------------------------------------------------------------------
 
 _SESSION_COLUMNS = (
@@ -81,18 +93,7 @@ async def create_session(account_id: UUID, data: SessionIn) -> tuple[SessionOut,
     """The session for ``(account, clientSessionId)`` and whether this call created it."""
     if problems := check_timestamp(data.created_at, "createdAt"):
         raise InvalidFields(problems)
-    now = _now()
-    session = ChatSession(
-        id=uuid4(),
-        account=account_id,
-        client_session_id=data.client_session_id,
-        character_id=data.character_id,
-        character_name=data.character_name,
-        model_id=data.model_id,
-        title=data.title,
-        created_at=_utc(data.created_at),
-        updated_at=now,
-    )
+    session = _new_row(ChatSession, data, account=account_id, updated_at=_now())
     inserted = await (
         ChatSession.insert(session)
         .on_conflict(
@@ -193,20 +194,6 @@ def _message_out(row: dict[str, Any]) -> MessageOut:
     )
 
 
-def _message_row(session_id: UUID, message: MessageIn) -> ChatMessage:
-    return ChatMessage(
-        id=uuid4(),
-        session=session_id,
-        client_message_id=message.client_message_id,
-        role=message.role,
-        content=message.content,
-        seq=message.seq,
-        created_at=_utc(message.created_at),
-        model_id=message.model_id,
-        stats=message.stats,
-    )
-
-
 def _same_message(stored: dict[str, Any], message: MessageIn) -> bool:
     """A replay is the same message: same role, content and position."""
     return (stored["role"], stored["content"], stored["seq"]) == (
@@ -252,7 +239,7 @@ async def append_message(session_id: UUID, message: MessageIn) -> tuple[MessageO
     """Store ``message`` once: ``(stored, created)``; :class:`Conflict` if its key holds other content."""
     if problems := check_message(message):
         raise InvalidFields(problems)
-    row = _message_row(session_id, message)
+    row = _new_row(ChatMessage, message, session=session_id)
     if await _insert(session_id, [row]):
         return _message_out(row.to_dict()), True
     stored = (await _stored(session_id, [message.client_message_id]))[message.client_message_id]
@@ -297,7 +284,7 @@ async def append_batch(session_id: UUID, items: Sequence[dict[str, Any]]) -> lis
     for index, message in valid:
         if message.client_message_id not in first:
             first[message.client_message_id] = index
-            rows.append(_message_row(session_id, message))
+            rows.append(_new_row(ChatMessage, message, session=session_id))
     created = await _insert(session_id, rows) if rows else {}
 
     def inserted_here(index: int, key: UUID) -> bool:

@@ -178,26 +178,38 @@ find_python() {
     die "Python 3 not found: install Python 3 (python3 on PATH) or set PYTHON=/path/to/python3"
 }
 
+# Dies unless the variable named $1 is set; $2 says what to set it to.
+need_var() {
+  [[ -n "${!1:-}" ]] || die "$1 is not set: $2"
+}
+
+# Dies with the message $2 unless the file $1 exists.
+need_file() {
+  [[ -f "$1" ]] || die "$2"
+}
+
 check_project_toolchain() {
-  [[ -f "$MLC_LLM_SOURCE_DIR/python/mlc_llm/__init__.py" && -f "$MLC_LLM_SOURCE_DIR/web/dist/wasm/mlc_wasm_runtime.bc" ]] ||
-    die "TOOLCHAIN=project: no prepared mlc-llm in '$MLC_LLM_SOURCE_DIR': run \`make mlc-toolchain\` first"
-  [[ -f "$TVM_SOURCE_DIR/web/dist/wasm/wasm_runtime.bc" ]] ||
-    die "TOOLCHAIN=project: no TVM wasm runtime in '$TVM_SOURCE_DIR': run \`make mlc-toolchain\` first"
+  local prepare="run \`make mlc-toolchain\` first"
+  local mlc="TOOLCHAIN=project: no prepared mlc-llm in '$MLC_LLM_SOURCE_DIR': $prepare"
+  need_file "$MLC_LLM_SOURCE_DIR/python/mlc_llm/__init__.py" "$mlc"
+  need_file "$MLC_LLM_SOURCE_DIR/web/dist/wasm/mlc_wasm_runtime.bc" "$mlc"
+  need_file "$TVM_SOURCE_DIR/web/dist/wasm/wasm_runtime.bc" \
+    "TOOLCHAIN=project: no TVM wasm runtime in '$TVM_SOURCE_DIR': $prepare"
 }
 
 check_source_dir() {
-  [[ -n "${MLC_LLM_SOURCE_DIR:-}" ]] ||
-    die "MLC_LLM_SOURCE_DIR is not set: git clone --recursive https://github.com/mlc-ai/mlc-llm.git and set MLC_LLM_SOURCE_DIR to it"
+  local clone="git clone --recursive https://github.com/mlc-ai/mlc-llm.git"
+  need_var MLC_LLM_SOURCE_DIR "$clone and set MLC_LLM_SOURCE_DIR to it"
   [[ -d "$MLC_LLM_SOURCE_DIR" ]] ||
-    die "MLC_LLM_SOURCE_DIR='$MLC_LLM_SOURCE_DIR' is not a directory: git clone --recursive https://github.com/mlc-ai/mlc-llm.git"
-  [[ -f "$MLC_LLM_SOURCE_DIR/web/prep_emcc_deps.sh" ]] ||
-    die "MLC_LLM_SOURCE_DIR='$MLC_LLM_SOURCE_DIR' is not an mlc-llm checkout (no web/prep_emcc_deps.sh): git clone --recursive https://github.com/mlc-ai/mlc-llm.git"
+    die "MLC_LLM_SOURCE_DIR='$MLC_LLM_SOURCE_DIR' is not a directory: $clone"
+  need_file "$MLC_LLM_SOURCE_DIR/web/prep_emcc_deps.sh" \
+    "MLC_LLM_SOURCE_DIR='$MLC_LLM_SOURCE_DIR' is not an mlc-llm checkout (no web/prep_emcc_deps.sh): $clone"
 }
 
 check_emsdk() {
   if [[ -n "${EMSDK:-}" ]]; then
-    [[ -f "$EMSDK/emsdk_env.sh" ]] ||
-      die "EMSDK='$EMSDK' has no emsdk_env.sh: install emsdk (git clone https://github.com/emscripten-core/emsdk.git) and set EMSDK to that directory"
+    need_file "$EMSDK/emsdk_env.sh" \
+      "EMSDK='$EMSDK' has no emsdk_env.sh: install emsdk (git clone https://github.com/emscripten-core/emsdk.git) and set EMSDK to that directory"
   else
     command -v emcc >/dev/null ||
       die "emcc not found and EMSDK not set: install emsdk (git clone https://github.com/emscripten-core/emsdk.git; ./emsdk install 3.1.56; ./emsdk activate 3.1.56) and set EMSDK=/path/to/emsdk"
@@ -205,10 +217,9 @@ check_emsdk() {
 }
 
 check_model_dir() {
-  [[ -n "${MODEL_DIR:-}" ]] ||
-    die "MODEL_DIR is not set: set it to the converted MLC weights directory (with mlc-chat-config.json)"
-  [[ -f "$MODEL_DIR/mlc-chat-config.json" ]] ||
-    die "MODEL_DIR='$MODEL_DIR' has no mlc-chat-config.json: convert the weights (mlc_llm convert_weight + gen_config) or clone a *-MLC repository"
+  need_var MODEL_DIR "set it to the converted MLC weights directory (with mlc-chat-config.json)"
+  need_file "$MODEL_DIR/mlc-chat-config.json" \
+    "MODEL_DIR='$MODEL_DIR' has no mlc-chat-config.json: convert the weights (mlc_llm convert_weight + gen_config) or clone a *-MLC repository"
 }
 
 need_tool() {
