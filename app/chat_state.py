@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.conversation import (
     history_for_reply,
@@ -26,16 +26,21 @@ from app.conversation import (
 from app.markdown import plain_line
 from app.models import Character, ChatSession, Message
 from app.outbox.entries import Entry
+from app.personas import Persona, PersonaBook, active_persona
 from app.prompt import (
     DEFAULT_SYSTEM_PROMPT,
     GenerationSettings,
     PromptError,
+    PromptExtras,
     PromptResult,
     build_prompt,
     generation_options,
     reply_token_budget,
 )
 from app.think import strip_reasoning
+
+if TYPE_CHECKING:
+    from app.worldinfo import Lorebook
 
 __all__ = [
     "ChatState",
@@ -53,14 +58,18 @@ __all__ = [
     "edit",
     "finish_reply",
     "flip",
+    "lorebooks_of",
     "message_actions",
     "open_chat",
+    "persona_of",
     "plan_reply",
+    "prompt_extras",
     "regenerate",
     "reply_announcement",
     "reply_stats",
     "retry",
     "send",
+    "set_chat_options",
     "start_reply",
     "stop",
     "toggle_thinking",
@@ -86,11 +95,60 @@ class ChatState:
 
 @dataclass(frozen=True)
 class Preferences:
-    """What the user set that shapes a prompt (Settings and the chat's own switches)."""
+    """What the user set that shapes a prompt (Settings and the chat's own switches): the
+    generation settings, the app-wide name, the system prompt, the personas and the
+    world-info books by name."""
 
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     user_name: str = "User"
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    personas: PersonaBook = field(default_factory=PersonaBook)
+    worlds: Mapping[str, Lorebook] = field(default_factory=dict)
+
+
+def persona_of(state: ChatState, prefs: Preferences) -> Persona:
+    """Who the user is in the open chat (its choice, else the character's, else the default)."""
+    return active_persona(
+        prefs.personas,
+        chat_choice=state.session.persona_id if state.session else "",
+        character_id=state.character.id if state.character else "",
+        fallback_name=prefs.user_name,
+    )
+
+
+def lorebooks_of(state: ChatState, prefs: Preferences) -> tuple[Lorebook, ...]:
+    """The books a reply scans: the card's own first, then the world bound to the character
+    (``extensions.world``, as SillyTavern links one), then the one bound to the chat."""
+    from app.worldinfo import character_lorebook
+
+    books: list[Lorebook] = []
+    if state.character is not None:
+        own = character_lorebook(state.character)
+        books += [own] if own is not None and own.entries else []
+        linked = state.character.extensions.get("world")
+        if isinstance(linked, str) and linked in prefs.worlds:
+            books.append(prefs.worlds[linked])
+    chat_book = state.session.lorebook if state.session else ""
+    if chat_book in prefs.worlds and prefs.worlds[chat_book] not in books:
+        books.append(prefs.worlds[chat_book])
+    return tuple(books)
+
+
+def prompt_extras(state: ChatState, prefs: Preferences) -> PromptExtras:
+    """The persona, world info and notes for the open chat's next reply; the card's
+    ``depth_prompt`` is the character's note."""
+    depth_prompt = state.character.extensions.get("depth_prompt") if state.character else None
+    card_note = depth_prompt if isinstance(depth_prompt, Mapping) else {}
+    note_depth = card_note.get("depth")
+    session = state.session
+    return PromptExtras(
+        persona=persona_of(state, prefs).description,
+        lorebooks=lorebooks_of(state, prefs),
+        author_note=session.author_note if session else "",
+        author_note_depth=session.author_note_depth if session else 4,
+        character_note=str(card_note.get("prompt") or ""),
+        character_note_depth=note_depth if isinstance(note_depth, int) and note_depth >= 0 else 4,
+    )
 
 
 class Outcome(StrEnum):
@@ -282,10 +340,11 @@ def plan_reply(
     prompt = build_prompt(
         state.character,
         history,
-        user_name=prefs.user_name,
+        user_name=persona_of(state, prefs).name,
         global_system_prompt=prefs.system_prompt,
         context_window=context_window,
         max_reply_tokens=reply_token_budget(settings, model_id=model_id),
+        extras=prompt_extras(state, prefs),
     )
     options = generation_options(settings, model_id=model_id)
     return ReplyPlan(prompt, options, target, model_id)
@@ -437,3 +496,25 @@ def toggle_thinking(state: ChatState, enabled: bool) -> Step:
         return _idle(state)
     session = replace(state.session, thinking_enabled=enabled)
     return Step(replace(state, session=session), (Store((), session),))
+
+
+MAX_AUTHOR_NOTE = 4000
+
+
+def set_chat_options(
+    state: ChatState, *, persona_id: str, lorebook: str, author_note: str, author_note_depth: int
+) -> Step:
+    """The chat's own persona, world and author's note, kept with the chat; the chat is drawn
+    again (the user's messages carry the persona's name and picture)."""
+    if state.session is None or state.streaming:
+        return _idle(state)
+    session = replace(
+        state.session,
+        persona_id=persona_id,
+        lorebook=lorebook,
+        author_note=author_note.strip()[:MAX_AUTHOR_NOTE],
+        author_note_depth=min(max(author_note_depth, 0), 100),
+    )
+    if session == state.session:
+        return _idle(state)
+    return Step(replace(state, session=session), (Store((), session), Draw("all")))

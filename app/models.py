@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -134,10 +134,16 @@ def _read_fields(record: type[Any], data: object, what: str) -> dict[str, Any]:
     """Every field of the dataclass ``record`` read from ``data`` by its annotated type.
 
     One reader per type instead of one line per field, so a field added to a record is stored
-    and read back without touching its codec.
+    and read back without touching its codec; a record written before the field existed
+    reads as the field's default.
     """
     stored = _require_mapping(data, what)
-    return {item.name: _READERS[str(item.type)](stored, item.name) for item in fields(record)}
+    return {
+        item.name: item.default
+        if item.name not in stored and item.default is not MISSING
+        else _READERS[str(item.type)](stored, item.name)
+        for item in fields(record)
+    }
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
@@ -232,6 +238,14 @@ class ChatSession:
     preview: str | None = None
     """The sidebar's line for the chat (its last message, plain), kept with every write so
     listing chats reads no messages; ``None`` for records written before it was kept."""
+    persona_id: str = ""
+    """The persona the user speaks as in this chat (``""``: the character's or the default)."""
+    lorebook: str = ""
+    """The name of a world-info book bound to this chat, besides the character's own."""
+    author_note: str = ""
+    """The author's note: a short instruction placed ``author_note_depth`` messages from the
+    end (``""``: the card's ``depth_prompt``, if it has one)."""
+    author_note_depth: int = 4
 
     @classmethod
     def new(
@@ -609,9 +623,7 @@ _BUILTINS_KO: dict[str, dict[str, Any]] = {
             "다정함, 느긋함, 살짝 놀리기 좋아함, 잘 들어 줌, 작은 의식을 아낌, "
             "물 온도에 관해서는 고집이 있음"
         ),
-        scenario=(
-            "문 닫기 직전의 조용하고 비 오는 저녁. {{user}}가 비를 피해 '우림'에 들어왔다."
-        ),
+        scenario=("문 닫기 직전의 조용하고 비 오는 저녁. {{user}}가 비를 피해 '우림'에 들어왔다."),
         first_mes=(
             "*문 위의 종이 부드럽게 울린다. 하늘은 주전자에서 고개를 들어 젖은 소매를 "
             "보더니, 벌써 잔을 집어 들고 있다.*\n\n"

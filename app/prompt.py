@@ -31,10 +31,12 @@ and the post-history note are kept). :class:`PromptResult` says what was dropped
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from app.macros import substitute_macros
 from app.models import Message, new_id, now_iso
 from app.think import strip_reasoning
 from app.tokens import CountCache, estimate_tokens
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from app.models import Character
+    from app.worldinfo import Activation, Lorebook
 
 __all__ = [
     "CONTEXT_WINDOW",
@@ -52,6 +55,8 @@ __all__ = [
     "ExampleTurn",
     "GenerationSettings",
     "PromptError",
+    "PromptExtras",
+    "PromptPart",
     "PromptResult",
     "build_prompt",
     "expand_original",
@@ -87,7 +92,6 @@ SAFETY_MARGIN = 64
 MAX_SEED = 2**31 - 1
 """The largest sampling seed (WebLLM takes a 32-bit integer)."""
 
-_MACRO = re.compile(r"\{\{\s*(char|user)\s*\}\}|<(bot|char|user)>", re.IGNORECASE)
 _ORIGINAL = re.compile(r"\{\{\s*original\s*\}\}", re.IGNORECASE)
 _START = re.compile(r"^[ \t]*<start>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _SPEAKER = re.compile(
@@ -123,19 +127,13 @@ class PromptResult:
     """The system message was cut (its end removed)."""
     last_message_truncated: bool = False
     """The user's last message was cut (its start removed)."""
+    activation: Activation | None = None
+    """Which world-info entries fired and why (``None``: no books)."""
+    parts: tuple[PromptPart, ...] = ()
+    """The prompt's parts with their token estimates."""
 
 
 # --- text -------------------------------------------------------------------------------------
-
-
-def substitute_macros(text: str, *, char: str, user: str) -> str:
-    """``text`` with ``{{char}}``/``<BOT>``/``<CHAR>`` as ``char`` and ``{{user}}``/``<USER>`` as ``user``."""
-
-    def name(match: re.Match[str]) -> str:
-        macro = (match.group(1) or match.group(2)).lower()
-        return user if macro == "user" else char
-
-    return _MACRO.sub(name, text)
 
 
 def expand_original(text: str, original: str) -> str:
@@ -197,8 +195,13 @@ def system_prompt_text(
     user_name: str = "User",
     global_system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     include_examples: bool = True,
+    lore_before: str = "",
+    lore_after: str = "",
+    persona: str = "",
 ) -> str:
-    """The system message: the (card's or app's) system prompt and the character's fields."""
+    """The system message, in SillyTavern's story-string order: the (card's or app's) system
+    prompt, world info placed before the character, the character's fields, world info placed
+    after it, the user's persona, then the example dialogue."""
     char = character.name
 
     def fill(text: str) -> str:
@@ -207,13 +210,16 @@ def system_prompt_text(
     main = global_system_prompt
     if character.system_prompt.strip():
         main = expand_original(character.system_prompt, global_system_prompt)
-    parts = [fill(main)]
+    parts = [fill(main), lore_before.strip()]
     if character.description.strip():
         parts.append(f"{char}'s description:\n{fill(character.description)}")
     if character.personality.strip():
         parts.append(f"{char}'s personality: {fill(character.personality)}")
     if character.scenario.strip():
         parts.append(f"Scenario: {fill(character.scenario)}")
+    parts.append(lore_after.strip())
+    if persona.strip():
+        parts.append(f"About {user_name}:\n{fill(persona)}")
     if include_examples:
         blocks = parse_example_dialogue(character.mes_example, char=char, user=user_name)
         if blocks:
@@ -346,6 +352,81 @@ def _fit_history(
     return kept, room
 
 
+@dataclass(frozen=True)
+class PromptExtras:
+    """What shapes a prompt besides the card and the chat: the persona the user speaks as, the
+    world-info books to scan (the character's first), and the author's note."""
+
+    persona: str = ""
+    """What the character knows about ``{{user}}`` (the persona's description)."""
+    lorebooks: tuple[Lorebook, ...] = ()
+    author_note: str = ""
+    author_note_depth: int = 4
+    character_note: str = ""
+    """The card's own note at depth (SillyTavern's ``extensions.depth_prompt``)."""
+    character_note_depth: int = 4
+    rng: Callable[[], float] | None = None
+    """Rolls the entries' probabilities (``None``: at random)."""
+
+
+@dataclass(frozen=True)
+class PromptPart:
+    """One part of a prompt and its size, for the prompt inspector."""
+
+    name: str
+    tokens: int
+
+
+_Note = tuple[int, str]  # (depth: messages from the end, text)
+
+
+def _activation(
+    extras: PromptExtras, turns: list[_Turn], *, char: str, user: str, count: Callable[[str], int]
+) -> Activation | None:
+    """Which world-info entries fire for this chat (``None``: no books)."""
+    if not extras.lorebooks:
+        return None
+    from app.worldinfo import activate
+
+    names = {"user": user, "assistant": char}
+    texts = [f"{names.get(role, role)}: {content}" for _, role, content in turns]
+    rng = extras.rng or random.random
+    return activate(
+        extras.lorebooks, texts, char_name=char, user_name=user, count_tokens=count, rng=rng
+    )
+
+
+def _depth_notes(
+    extras: PromptExtras, activation: Activation | None, fill: Callable[[str], str]
+) -> list[_Note]:
+    """The texts placed in the history: world info at depth and the author's note."""
+    notes = [(insert.depth, insert.text) for insert in activation.at_depth] if activation else []
+    if extras.character_note.strip():
+        notes.append((max(0, extras.character_note_depth), fill(extras.character_note)))
+    if extras.author_note.strip():
+        note = f"[Author's note: {fill(extras.author_note)}]"
+        notes.append((max(0, extras.author_note_depth), note))
+    return [(depth, text) for depth, text in notes if text.strip()]
+
+
+def _place_notes(turns: list[_Turn], notes: list[_Note]) -> list[_Turn]:
+    """``turns`` with each note ``depth`` messages from the end. WebLLM takes a system message
+    only first, so a note joins the user message just above its place (or, above the first
+    one, the first user message below it)."""
+    placed = list(turns)
+    for depth, text in notes:
+        point = max(0, len(placed) - depth)
+        above = [i for i in range(point) if placed[i][1] == "user"]
+        if above:
+            position, role, content = placed[above[-1]]
+            placed[above[-1]] = (position, role, f"{content}\n\n{text}")
+            continue
+        below = next(i for i in range(point, len(placed)) if placed[i][1] == "user")
+        position, role, content = placed[below]
+        placed[below] = (position, role, f"{text}\n\n{content}")
+    return placed
+
+
 def build_prompt(
     character: Character,
     history: Sequence[Message],
@@ -356,8 +437,10 @@ def build_prompt(
     context_window: int = CONTEXT_WINDOW,
     max_reply_tokens: int = REPLY_TOKENS["medium"],
     count_tokens: Callable[[str], int] = estimate_tokens,
+    extras: PromptExtras | None = None,
 ) -> PromptResult:
     """The messages for the character's next reply to ``history`` (which ends with the user's)."""
+    extras = extras or PromptExtras()
     turns, opening = _turns(history, char=character.name, user=user_name)
 
     budget = context_window - max_reply_tokens - SAFETY_MARGIN
@@ -372,37 +455,77 @@ def build_prompt(
     def cost(text: str) -> int:
         return counted(text) + MESSAGE_OVERHEAD
 
-    def system_cost_of(text: str) -> int:
-        return cost(text) if text else 0  # an empty system message is not sent
+    def fill(text: str) -> str:
+        return substitute_macros(text.strip(), char=character.name, user=user_name)
+
+    activation = _activation(extras, turns, char=character.name, user=user_name, count=count_tokens)
+    notes = _depth_notes(extras, activation, fill)
+    budget -= sum(counted(text) + 2 for _, text in notes)
+
+    def make_system(include_examples: bool) -> str:
+        return system_prompt_text(
+            character,
+            user_name=user_name,
+            global_system_prompt=global_system_prompt,
+            include_examples=include_examples,
+            lore_before=activation.before_char if activation else "",
+            lore_after=activation.after_char if activation else "",
+            persona=extras.persona,
+        )
 
     post = post_history_text(
         character, user_name=user_name, global_post_history=global_post_history
     )
     last = turns[-1][2] + (f"\n\n[System note: {post}]" if post else "")
     fitted = _fit_ends(
-        character,
+        make_system,
         last,
         budget,
-        user_name=user_name,
-        global_system_prompt=global_system_prompt,
+        has_examples=bool(character.mes_example.strip()),
         cost=cost,
         count_tokens=count_tokens,
     )
     system, last = fitted.system, fitted.last
-    system_cost, last_cost = system_cost_of(system), cost(last)
-    kept, room = _fit_history(turns[:-1], opening, budget - system_cost - last_cost, cost)
+    system_cost = cost(system) if system else 0  # an empty system message is not sent
+    kept, _ = _fit_history(turns[:-1], opening, budget - system_cost - cost(last), cost)
+    sent = _place_notes([*kept, (turns[-1][0], "user", last)], notes)
 
     messages = [{"role": "system", "content": system}] if system else []
-    messages += [{"role": role, "content": content} for _, role, content in kept]
-    messages.append({"role": "user", "content": last})
+    messages += [{"role": role, "content": content} for _, role, content in sent]
     return PromptResult(
         messages=messages,
         dropped_count=len(turns) - 1 - len(kept),
-        prompt_tokens=budget - room,
+        prompt_tokens=sum(cost(m["content"]) for m in messages),
         examples_dropped=fitted.examples_dropped,
         system_truncated=fitted.system_truncated,
         last_message_truncated=fitted.last_truncated,
+        activation=activation,
+        parts=_parts(system, kept, last, notes, activation, extras, counted),
     )
+
+
+def _parts(
+    system: str,
+    kept: list[_Turn],
+    last: str,
+    notes: list[_Note],
+    activation: Activation | None,
+    extras: PromptExtras,
+    count: Callable[[str], int],
+) -> tuple[PromptPart, ...]:
+    """The prompt's parts with their token estimates (world info and the persona are counted
+    on their own, and also inside the system message that holds them)."""
+    lore = activation.tokens if activation else 0
+    note = sum(count(text) for _, text in notes)
+    parts = [
+        PromptPart("system", count(system)),
+        PromptPart("lore", lore),
+        PromptPart("persona", count(extras.persona) if extras.persona.strip() else 0),
+        PromptPart("history", sum(count(content) for _, _, content in kept)),
+        PromptPart("notes", note),
+        PromptPart("last", count(last)),
+    ]
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -417,12 +540,11 @@ class _Ends:
 
 
 def _fit_ends(
-    character: Character,
+    make_system: Callable[[bool], str],
     last: str,
     budget: int,
     *,
-    user_name: str,
-    global_system_prompt: str,
+    has_examples: bool,
     cost: Callable[[str], int],
     count_tokens: Callable[[str], int],
 ) -> _Ends:
@@ -432,18 +554,11 @@ def _fit_ends(
     def system_cost_of(text: str) -> int:
         return cost(text) if text else 0  # an empty system message is not sent
 
-    system = system_prompt_text(
-        character, user_name=user_name, global_system_prompt=global_system_prompt
-    )
+    system = make_system(True)
     system_cost, last_cost = system_cost_of(system), cost(last)
     examples_dropped = system_truncated = last_truncated = False
-    if system_cost + last_cost > budget and character.mes_example.strip():
-        shorter = system_prompt_text(
-            character,
-            user_name=user_name,
-            global_system_prompt=global_system_prompt,
-            include_examples=False,
-        )
+    if system_cost + last_cost > budget and has_examples:
+        shorter = make_system(False)
         examples_dropped = shorter != system
         system, system_cost = shorter, system_cost_of(shorter)
     if system_cost + last_cost > budget and system_cost > budget // 2:

@@ -15,12 +15,13 @@ from pyscript import document, window
 from app import chat_state, preferences
 from app.browser import card_files, card_import, prefs
 from app.browser.chat_library import ChatLibrary
+from app.browser.chat_options import chat_sheets
+from app.browser.chat_prefs import load_preferences
 from app.browser.conversation import Conversation, Hooks
 from app.browser.dom import by_id, delegate, on, spawn
 from app.browser.message_view import start_edit
 from app.engine_errors import EngineError
 from app.models import builtin_characters
-from app.prompt import DEFAULT_SYSTEM_PROMPT, GenerationSettings
 
 if TYPE_CHECKING:
     from app.account import AccountUser
@@ -58,6 +59,7 @@ class ChatController:
         )
         self.talk = Conversation(repo, engine, hooks)
         self.library = ChatLibrary(shell, engine, repo, self.talk)
+        self.options = chat_sheets(self.t, self.talk, self.library, repo)
         self._restoring = False
         self._wire()
 
@@ -79,7 +81,7 @@ class ChatController:
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
         on(document, "visibilitychange", self._on_visible)
         delegate(by_id("chat"), self._message_actions())
-        for button in ("new-chat", "new-character", "import-card"):
+        for button in ("new-chat", "new-character", "import-card", "chat-options"):
             by_id(button).removeAttribute("disabled")
 
     def _exporter(self, kind: str) -> Callable[[Any], None]:
@@ -112,13 +114,7 @@ class ChatController:
 
     async def start(self) -> None:
         """Load history from IndexedDB (seeding the built-in characters on first run)."""
-        stored = await self.repo.get_setting("generation", {})
-        self.talk.prefs = chat_state.Preferences(
-            settings=GenerationSettings.from_dict(stored or {}),
-            user_name=str(await self.repo.get_setting("user_name", "") or "") or "User",
-            system_prompt=str(await self.repo.get_setting("system_prompt", "") or "")
-            or DEFAULT_SYSTEM_PROMPT,
-        )
+        self.talk.prefs = await load_preferences(self.repo)
         lib = self.library
         await lib.reload()
         if not lib.characters:

@@ -86,7 +86,8 @@ class ChatLibrary:
         """A new chat that opens with the character's greeting (its alternates as swipes)."""
         if self.character is None or self.talk.busy:
             return
-        user_name = self.talk.prefs.user_name
+        fresh = replace(self.talk.state, session=None)  # a new chat: the character's or default
+        user_name = chat_state.persona_of(fresh, self.talk.prefs).name
         session = ChatSession.new(
             self.character.id,
             model_id=self.engine.model_id or "",

@@ -33,7 +33,7 @@ from app.chat_state import (
 from app.engine_errors import EngineError
 from app.models import Message
 from app.presets import CONTEXT_WINDOW_SIZE
-from app.prompt import PromptError
+from app.prompt import PromptError, PromptResult
 
 if TYPE_CHECKING:
     from app.browser.engine import Engine
@@ -71,6 +71,8 @@ class Conversation:
         self.prefs = Preferences()
         self.view = ChatWindow(self._node)
         self.reply: StreamingReply | None = None
+        self.last_prompt: PromptResult | None = None
+        """The last request's prompt, for the prompt inspector."""
         self._settled = asyncio.Event()
         self._settled.set()
 
@@ -151,11 +153,13 @@ class Conversation:
     def _node(self, message: Message) -> Any:
         character = self.state.character
         assert character is not None
+        persona = chat_state.persona_of(self.state, self.prefs)
+        mine = message.role != "assistant"
         return render_message(
             message,
             self.t,
-            speaker=character.name if message.role == "assistant" else self.prefs.user_name,
-            avatar=character.avatar,
+            speaker=persona.name if mine else character.name,
+            avatar=persona.avatar if mine else character.avatar,
             actions=chat_state.message_actions(self.state, message),
         )
 
@@ -193,6 +197,7 @@ class Conversation:
         except PromptError as error:
             self.hooks.status("engine.error.unknown", "error", detail=str(error))
             return
+        self.last_prompt = plan.prompt
         character = self.state.character
         assert character is not None
         view = StreamingReply(self.t, speaker=character.name, avatar=character.avatar)

@@ -57,7 +57,7 @@ def render_message(
         data_swipe=f"{message.swipe_index + 1}/{message.swipe_count}",
     )
     head = element("div", classes=("msg-head",))
-    if message.role == "assistant" and avatar:
+    if avatar:
         head.appendChild(element("img", classes=("avatar", "tiny"), src=avatar, alt=""))
     head.appendChild(element("span", speaker, classes=("speaker",)))
     node.appendChild(head)

@@ -559,3 +559,112 @@ def test_a_long_chat_renders_a_window_that_slides_as_the_user_scrolls(
         page.locator("#chat").evaluate("chat => { chat.scrollTop = chat.scrollHeight; }")
         page.wait_for_timeout(50)
     expect(messages.last).to_contain_text("Message 299:")
+
+
+LORE_CARD = {
+    "spec": "chara_card_v2",
+    "spec_version": "2.0",
+    "data": {
+        "name": "Keeper Vell",
+        "description": "{{char}} keeps the lighthouse.",
+        "first_mes": "The lamp is lit.",
+        "extensions": {"depth_prompt": {"prompt": "CARD-NOTE stay in the storm.", "depth": 0}},
+        "character_book": {
+            "name": "Vell's book",
+            "entries": [
+                {
+                    "keys": ["lighthouse"],
+                    "content": "LORE-LIGHTHOUSE it was built in 1802.",
+                    "enabled": True,
+                    "insertion_order": 1,
+                    "comment": "The lighthouse",
+                }
+            ],
+        },
+    },
+}
+WORLD = {
+    "entries": {
+        "0": {"uid": 0, "key": ["tea"], "content": "WORLD-TEA is brewed strong.", "order": 100}
+    }
+}
+
+
+def last_request(page: Page) -> list[dict[str, str]]:
+    return page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages")
+
+
+def test_lorebooks_personas_and_the_authors_note_reach_the_prompt_and_the_inspector(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    route_scripted_engine(context, {"reply": "Aye.", "loadSteps": 1, "tokenDelayMs": 0})
+    page = open_app(context, live_server.url)
+    watch = watch_page(page)
+    card = tmp_path / "vell.json"
+    card.write_text(json.dumps(LORE_CARD))
+    page.set_input_files("#card-file", str(card))
+    expect(page.locator("#chat-name")).to_have_text("Keeper Vell")
+    load_model(page)
+    say(page, "Tell me about the lighthouse.", 2)
+    sent = last_request(page)
+    assert "LORE-LIGHTHOUSE it was built in 1802." in sent[0]["content"]
+    assert sent[-1]["content"].endswith("CARD-NOTE stay in the storm.")
+
+    # the inspector shows what was sent and why the entry fired
+    page.click("#chat-options")
+    options = page.locator("#options-dialog")
+    expect(options).to_contain_text("own lorebook (1 entries)")
+    page.click("#open-prompt")
+    inspector = page.locator("#prompt-dialog")
+    expect(inspector.locator(".lore-outcome.fired")).to_contain_text("lighthouse")
+    expect(inspector.locator("tr[data-part=lore] td")).not_to_have_text("≈0 tokens")
+    expect(inspector.locator(".prompt-message").first).to_contain_text("LORE-LIGHTHOUSE")
+    inspector.locator("button[value=close]").click()
+
+    # a persona: its name is {{user}}, its description reaches the prompt
+    page.click("#open-personas")
+    personas = page.locator("#personas-dialog")
+    page.click("#persona-new")
+    personas.locator("input[name=persona_name]").fill("Mina")
+    personas.locator("textarea[name=persona_description]").fill("MINA-DESC fears the sea.")
+    page.click("#persona-save")
+    expect(personas.locator("#persona-list")).to_contain_text("Mina")
+    personas.locator("button[value=cancel]").click()
+
+    # the author's note and a SillyTavern world bound to this chat
+    page.fill("#options-form textarea[name=author_note]", "AN-TEXT be brief.")
+    page.fill("#options-form input[name=author_note_depth]", "0")
+    page.click("#open-lore")
+    world = tmp_path / "Tea house.json"
+    world.write_text(json.dumps(WORLD))
+    page.set_input_files("#lore-import", str(world))
+    lore = page.locator("#lore-dialog")
+    expect(lore.locator("#lore-message")).to_contain_text("Tea house")
+    expect(lore.locator(".lore-entry textarea")).to_have_value("WORLD-TEA is brewed strong.")
+    lore.locator("button[value=cancel]").click()
+    expect(options.locator("select[name=world_chat] option")).to_have_count(2)
+    options.locator("select[name=world_chat]").select_option("Tea house")
+    options.locator("button[value=save]").click()
+    expect(options).to_be_hidden()
+
+    say(page, "Some tea, then?", 3)
+    assert not watch.errors
+    sent = last_request(page)
+    system = sent[0]["content"]
+    assert "About Mina:\nMINA-DESC fears the sea." in system
+    assert "WORLD-TEA is brewed strong." in system
+    assert "[Author's note: AN-TEXT be brief.]" in sent[-1]["content"]
+    expect(page.locator(".message.user .speaker").last).to_have_text("Mina")
+
+    # editing the card's own book changes what the next reply is sent
+    page.click("#chat-options")
+    page.click("#open-lore")
+    lore.locator("#lore-book").select_option(index=0)
+    lore.locator(".lore-entry textarea").fill("LORE-EDITED the lamp is electric now.")
+    page.click("#lore-save")
+    expect(lore.locator("#lore-message")).to_contain_text("Saved")
+    lore.locator("button[value=cancel]").click()
+    options.locator("button[value=cancel]").click()
+    expect(options).to_be_hidden()
+    say(page, "And the lighthouse?", 4)
+    assert "LORE-EDITED the lamp is electric now." in last_request(page)[0]["content"]

@@ -266,7 +266,9 @@ def test_the_model_picker_groups_searches_and_filters_webllms_list(
     assert names[0] == "Qwen3"  # the recommended model's family
     assert len(names) == len(set(names)) > 5
     qwen3 = families.first.locator(".model-row")
-    assert all(m.startswith("Qwen3-") for m in qwen3.evaluate_all("r => r.map(n => n.dataset.model)"))
+    assert all(
+        m.startswith("Qwen3-") for m in qwen3.evaluate_all("r => r.map(n => n.dataset.model)")
+    )
     expect(qwen3.first.locator(".model-meta")).to_contain_text("GB download")
     # chat models only until asked: no coding, maths or 1k-window builds
     shown = page.locator("#model-list .model-row").evaluate_all("r => r.map(n => n.dataset.model)")

@@ -434,3 +434,28 @@ def test_the_thinking_switch_is_kept_with_the_chat() -> None:
     assert _stored(step).session == step.state.session
     assert not chat_state.toggle_thinking(step.state, True).changed
     assert not chat_state.toggle_thinking(ChatState(), True).changed
+
+
+def test_chat_options_are_kept_with_the_chat_and_redraw_it() -> None:
+    state = _chat(("user", "Hi"))
+    step = chat_state.set_chat_options(
+        state, persona_id="p1", lorebook="World", author_note="  Be terse. ", author_note_depth=500
+    )
+    store = _stored(step)
+    assert store.session is not None
+    assert (store.session.persona_id, store.session.lorebook) == ("p1", "World")
+    assert (store.session.author_note, store.session.author_note_depth) == ("Be terse.", 100)
+    assert store.messages == ()
+    assert Draw("all") in step.effects
+    same = chat_state.set_chat_options(
+        step.state,
+        persona_id="p1",
+        lorebook="World",
+        author_note="Be terse.",
+        author_note_depth=100,
+    )
+    assert not same.changed
+    busy = replace(state, streaming=True)
+    assert not chat_state.set_chat_options(
+        busy, persona_id="", lorebook="", author_note="x", author_note_depth=4
+    ).changed
