@@ -24,7 +24,7 @@ from app.conversation import (
     with_preview,
 )
 from app.markdown import plain_line
-from app.models import Character, ChatSession, Message
+from app.models import Character, ChatSession, Message, new_id
 from app.outbox.entries import Entry
 from app.personas import Persona, PersonaBook, active_persona
 from app.prompt import (
@@ -53,11 +53,14 @@ __all__ = [
     "Step",
     "StopReply",
     "Store",
+    "branch",
     "catch_up",
+    "continue_reply",
     "delete",
     "edit",
     "finish_reply",
     "flip",
+    "joined",
     "lorebooks_of",
     "message_actions",
     "open_chat",
@@ -192,9 +195,11 @@ class Draw:
 
 @dataclass(frozen=True)
 class Generate:
-    """Start a reply (``regenerate``: another version of the last one)."""
+    """Start a reply (``regenerate``: another version of the last one; ``continuing``: more of
+    the last one)."""
 
     regenerate: bool
+    continuing: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,11 +312,11 @@ def message_actions(state: ChatState, message: Message) -> tuple[str, ...]:
         return ()
     last = state.messages[-1].id == message.id if state.messages else False
     turn: tuple[str, ...] = ()
-    if last and message.role == "assistant" and message.seq > 0:
-        turn = ("regenerate",)
+    if last and message.role == "assistant":
+        turn = ("regenerate", "continue") if message.seq > 0 else ("continue",)
     elif last and message.role == "user":
         turn = ("retry",)
-    return (*turn, "copy", "edit", "delete")
+    return (*turn, "copy", "edit", "branch", "delete")
 
 
 @dataclass(frozen=True)
@@ -323,17 +328,47 @@ class ReplyPlan:
     options: dict[str, Any]
     target: Message | None
     model_id: str
+    continuing: bool = False
+    """The reply is appended to ``target``'s shown version instead of becoming a new one."""
+
+
+CONTINUE_NUDGE = (
+    "[Continue {{char}}'s last message from exactly where it stops, without repeating any of it.]"
+)
+"""WebLLM must end on the user's turn, so "continue" asks for the rest in a user line of its
+own; the line is sent, never stored."""
+
+
+def joined(existing: str, addition: str) -> str:
+    """``existing`` continued by ``addition``: a space between words, none before punctuation
+    or where the addition brings its own whitespace."""
+    head = existing.rstrip()
+    if not addition or addition[0].isspace() or addition[0] in ".,;:!?)]}'\"\u2019\u201d…":
+        return head + addition
+    return f"{head} {addition}"
 
 
 def plan_reply(
-    state: ChatState, prefs: Preferences, *, model_id: str, context_window: int, regenerate: bool
+    state: ChatState,
+    prefs: Preferences,
+    *,
+    model_id: str,
+    context_window: int,
+    regenerate: bool,
+    continuing: bool = False,
 ) -> ReplyPlan:
-    """The prompt for the next reply, within the context window.
+    """The prompt for the next reply (or for the rest of the last one), within the window.
 
     Raises ``PromptError`` when even the newest message does not fit (the user is told)."""
     if state.character is None or state.session is None:
         raise PromptError("no chat is open")
-    history, target = history_for_reply(state.messages, regenerate=regenerate)
+    if continuing and state.messages and state.messages[-1].role == "assistant":
+        target: Message | None = state.messages[-1]
+        nudge = Message.new(state.session.id, "user", CONTINUE_NUDGE, seq=next_seq(state.messages))
+        history = [*state.messages, nudge]
+    else:
+        history, target = history_for_reply(state.messages, regenerate=regenerate)
+        continuing = False
     settings = prefs.settings.merged(
         {"thinking": state.session.thinking_enabled, **state.session.settings}
     )
@@ -347,7 +382,7 @@ def plan_reply(
         extras=prompt_extras(state, prefs),
     )
     options = generation_options(settings, model_id=model_id)
-    return ReplyPlan(prompt, options, target, model_id)
+    return ReplyPlan(prompt, options, target, model_id, continuing)
 
 
 def start_reply(state: ChatState) -> ChatState:
@@ -373,6 +408,8 @@ def finish_reply(
         # nothing new: the version that was there comes back
         return Step(state, (Draw("tail", count=1 if plan.target else 2, sidebar=True),))
     stats = reply_stats(usage, outcome, t)
+    if plan.continuing and plan.target is not None:
+        return _continued(state, plan, plan.target, answer)
     if plan.target is not None:
         reply = plan.target.with_swipe(answer, reasoning=reasoning, stats=stats)
     else:
@@ -390,6 +427,65 @@ def finish_reply(
     return Step(
         replace(state, session=session, messages=messages),
         (Store((reply,), session, tuple(entries)), Draw("tail", count=2, sidebar=True)),
+    )
+
+
+def _continued(state: ChatState, plan: ReplyPlan, target: Message, answer: str) -> Step:
+    """The last reply with ``answer`` added to its shown version, logged as an edit."""
+    assert state.session is not None
+    assert state.character is not None
+    reply = target.edited(joined(target.content, answer))
+    messages = (*(m for m in state.messages if m.id != reply.id), reply)
+    session = with_preview(state.session.touched(), messages)
+    entries = log_entries(session, state.character, [reply], model_id=plan.model_id, edited=True)
+    return Step(
+        replace(state, session=session, messages=messages),
+        (Store((reply,), session, tuple(entries)), Draw("tail", count=1, sidebar=True)),
+    )
+
+
+def continue_reply(state: ChatState, message_id: str) -> Step:
+    """More of the last reply (one the length limit or a stop cut short)."""
+    if state.streaming or not state.messages or state.messages[-1].id != message_id:
+        return _idle(state)
+    if state.messages[-1].role != "assistant":
+        return _idle(state)
+    return Step(state, (Generate(regenerate=False, continuing=True),))
+
+
+#: What a branch keeps of the chat it comes from (besides the messages).
+_CARRIED_TO_BRANCH = (
+    "thinking_enabled",
+    "user_name",
+    "settings",
+    "owner",
+    "persona_id",
+    "lorebook",
+    "author_note",
+    "author_note_depth",
+)
+
+
+def branch(state: ChatState, message_id: str, *, title: str, model_id: str) -> Step:
+    """A new chat holding this one up to ``message_id`` (copies, logged as the new chat's),
+    with the same persona, world and author's note; it opens in place of this one."""
+    index = state.index_of(message_id)
+    if index is None or state.streaming or state.session is None or state.character is None:
+        return _idle(state)
+    old = state.session
+    session = replace(
+        ChatSession.new(old.character_id, title=title[:120], model_id=old.model_id or model_id),
+        **{name: getattr(old, name) for name in _CARRIED_TO_BRANCH},
+    )
+    copies = tuple(
+        replace(message, id=new_id(), session_id=session.id)
+        for message in state.messages[: index + 1]
+    )
+    session = with_preview(session, copies)
+    entries = log_entries(session, state.character, list(copies), model_id=session.model_id)
+    return Step(
+        replace(state, session=session, messages=copies),
+        (Store(copies, session, tuple(entries)), Draw("all", sidebar=True)),
     )
 
 

@@ -19,7 +19,7 @@ from app.browser.chat_options import chat_sheets
 from app.browser.chat_prefs import load_preferences
 from app.browser.conversation import Conversation, Hooks
 from app.browser.dom import by_id, delegate, on, spawn
-from app.browser.message_view import start_edit
+from app.browser.message_actions import message_actions
 from app.engine_errors import EngineError
 from app.models import builtin_characters
 
@@ -80,37 +80,12 @@ class ChatController:
         card_import.wire()
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
         on(document, "visibilitychange", self._on_visible)
-        delegate(by_id("chat"), self._message_actions())
+        delegate(by_id("chat"), message_actions(self.talk, self.engine, self.t))
         for button in ("new-chat", "new-character", "import-card", "chat-options"):
             by_id(button).removeAttribute("disabled")
 
     def _exporter(self, kind: str) -> Callable[[Any], None]:
         return lambda _event: card_files.export(self.library.character, kind)
-
-    def _message_actions(self) -> dict[str, Callable[[str, Any], Any]]:
-        """A message's buttons (``data-action``), each a step of ``app/chat_state``."""
-        talk, state = self.talk, chat_state
-
-        def step(make: Callable[[str], chat_state.Step]) -> Callable[[str, Any], Any]:
-            return lambda _mid, _target: talk.apply(make(_mid))
-
-        return {
-            "prev": step(lambda mid: state.flip(talk.state, mid, -1)),
-            "next": step(lambda mid: state.flip(talk.state, mid, 1)),
-            "regenerate": lambda mid, _t: talk.turn(
-                lambda s: state.regenerate(s, mid), needs_model=True
-            ),
-            "retry": lambda mid, _t: talk.turn(lambda s: state.retry(s, mid), needs_model=True),
-            "copy": self._copy,
-            "edit": self._start_edit,
-            "cancel-edit": lambda mid, _t: talk.view.rerender(talk.state.messages, mid),
-            "save-edit": self._save_edit,
-            "delete": lambda mid, _t: (
-                talk.apply(state.delete(talk.state, mid))
-                if not talk.busy and talk.confirm("chat.delete_confirm")
-                else None
-            ),
-        }
 
     async def start(self) -> None:
         """Load history from IndexedDB (seeding the built-in characters on first run)."""
@@ -202,32 +177,6 @@ class ChatController:
         await self.talk.turn(
             lambda s: chat_state.send(s, text, model_id=model_id), needs_model=False
         )
-
-    def _start_edit(self, message_id: str, _target: Any) -> None:
-        index = self.talk.state.index_of(message_id)
-        node = self.talk.view.node_of(message_id)
-        if index is not None and node:
-            start_edit(node, self.talk.state.messages[index], self.t)
-
-    async def _copy(self, message_id: str, target: Any) -> None:
-        """The shown version's text to the clipboard; the button says whether it worked."""
-        index = self.talk.state.index_of(message_id)
-        if index is None:
-            return
-        try:
-            await window.navigator.clipboard.writeText(self.talk.state.messages[index].content)
-        except Exception:  # noqa: BLE001 - the page may not be allowed the clipboard
-            target.textContent = self.t("chat.copy_failed")
-            return
-        target.textContent = self.t("chat.copied")
-
-    def _save_edit(self, message_id: str, target: Any) -> Any:
-        area = target.closest("article").querySelector("textarea.edit-text")
-        if not area:
-            return None
-        model_id = self.engine.model_id or ""
-        edit = chat_state.edit(self.talk.state, message_id, str(area.value), model_id=model_id)
-        return self.talk.apply(edit)
 
     def update_thinking_switch(self) -> None:
         """The thinking toggle (after the model changed)."""

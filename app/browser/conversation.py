@@ -18,7 +18,7 @@ from app import chat_state
 from app.browser import chat_header
 from app.browser.chat_window import ChatWindow
 from app.browser.dom import element, spawn
-from app.browser.message_view import StreamingReply, render_message
+from app.browser.message_view import StreamingReply, message_node
 from app.browser.reply_stream import announce, show_composer_streaming, stream_reply
 from app.chat_state import (
     ChatState,
@@ -31,7 +31,6 @@ from app.chat_state import (
     Store,
 )
 from app.engine_errors import EngineError
-from app.models import Message
 from app.presets import CONTEXT_WINDOW_SIZE
 from app.prompt import PromptError, PromptResult
 
@@ -69,7 +68,9 @@ class Conversation:
         self.t = hooks.t
         self.state = ChatState()
         self.prefs = Preferences()
-        self.view = ChatWindow(self._node)
+        self.view = ChatWindow(
+            lambda message: message_node(self.state, self.prefs, self.t, message)
+        )
         self.reply: StreamingReply | None = None
         self.last_prompt: PromptResult | None = None
         """The last request's prompt, for the prompt inspector."""
@@ -100,7 +101,7 @@ class Conversation:
         if sidebar:
             spawn(self.hooks.sidebar())  # the reply does not wait for the chat list
         await asyncio.sleep(0)  # the user's message paints before the prompt is built
-        await self._generate(regenerate=generate.regenerate)
+        await self._generate(regenerate=generate.regenerate, continuing=generate.continuing)
 
     async def _write(self, step: Step) -> None:
         for effect in step.effects:
@@ -150,19 +151,6 @@ class Conversation:
         """The thinking toggle, for the loaded model and the open chat."""
         chat_header.show_thinking_switch(self.state, model_id=self.engine.model_id or "")
 
-    def _node(self, message: Message) -> Any:
-        character = self.state.character
-        assert character is not None
-        persona = chat_state.persona_of(self.state, self.prefs)
-        mine = message.role != "assistant"
-        return render_message(
-            message,
-            self.t,
-            speaker=persona.name if mine else character.name,
-            avatar=persona.avatar if mine else character.avatar,
-            actions=chat_state.message_actions(self.state, message),
-        )
-
     # -- the reply --------------------------------------------------------------------------
 
     async def catch_up(self) -> None:
@@ -184,7 +172,7 @@ class Conversation:
         await self.catch_up()
         await self.apply(transition(self.state))
 
-    async def _generate(self, *, regenerate: bool) -> None:
+    async def _generate(self, *, regenerate: bool, continuing: bool = False) -> None:
         model_id = self.engine.model_id or ""
         try:
             plan = chat_state.plan_reply(
@@ -193,6 +181,7 @@ class Conversation:
                 model_id=model_id,
                 context_window=CONTEXT_WINDOW_SIZE,
                 regenerate=regenerate,
+                continuing=continuing,
             )
         except PromptError as error:
             self.hooks.status("engine.error.unknown", "error", detail=str(error))
@@ -205,6 +194,8 @@ class Conversation:
             old = self.view.node_of(plan.target.id)
             if old:
                 old.remove()
+            if plan.continuing:
+                view.add("", plan.target.content.rstrip())  # the rest streams after it
         self.view.root.appendChild(view.node)
         self.view.follow_end()
         self.reply = view

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.browser.dom import element
+from app.chat_state import ChatState, Preferences, message_actions, persona_of
 from app.i18n import Translate
 from app.markdown import render_markdown
 from app.models import Message
 
-__all__ = ["StreamingReply", "render_message", "start_edit"]
+__all__ = ["StreamingReply", "message_node", "render_message", "start_edit"]
 
 
 def _button(label: str, action: str, **attrs: str) -> Any:
@@ -75,6 +76,22 @@ def render_message(
 
     node.appendChild(_actions(message, t, actions))
     return node
+
+
+def message_node(state: ChatState, prefs: Preferences, t: Translate, message: Message) -> Any:
+    """``message`` in the open chat: the character's or the persona's name and picture, and
+    the buttons ``app/chat_state.py`` offers it."""
+    character = state.character
+    assert character is not None
+    persona = persona_of(state, prefs)
+    mine = message.role != "assistant"
+    return render_message(
+        message,
+        t,
+        speaker=persona.name if mine else character.name,
+        avatar=persona.avatar if mine else character.avatar,
+        actions=message_actions(state, message),
+    )
 
 
 def _swipes(message: Message, t: Translate) -> Any:

@@ -668,3 +668,34 @@ def test_lorebooks_personas_and_the_authors_note_reach_the_prompt_and_the_inspec
     expect(options).to_be_hidden()
     say(page, "And the lighthouse?", 4)
     assert "LORE-EDITED the lamp is electric now." in last_request(page)[0]["content"]
+
+
+def test_continue_extends_the_last_reply_and_branch_starts_a_new_chat_from_a_message(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(
+        context, {"reply": "The tide comes in", "loadSteps": 1, "tokenDelayMs": 0}
+    )
+    page = open_app(context, live_server.url)
+    load_model(page)
+    say(page, "What happens at dusk?", 2)
+    reply = page.locator(".message.assistant").last
+    steer(page, reply="slowly.")
+    reply.locator("button.continue").click()
+    expect(reply.locator(".content")).to_have_text("The tide comes in slowly.")
+    expect(page.locator(".message.assistant")).to_have_count(2)  # the same reply, longer
+    sent = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages")
+    assert sent[-2] == {"role": "assistant", "content": "The tide comes in"}
+    assert "Continue" in sent[-1]["content"]
+    expect(reply).to_have_attribute("data-swipe", "1/1")
+
+    sessions = page.locator("#session-list li")
+    before = sessions.count()
+    page.locator(".message.user").last.locator("button.branch").click()
+    expect(sessions).to_have_count(before + 1)
+    expect(page.locator(".message")).to_have_count(2)  # the greeting and the question
+    expect(page.locator(".message.user .content")).to_have_text("What happens at dusk?")
+    expect(page.locator("#chat-session-title")).to_contain_text("(branch)")
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("#session-list li")).to_have_count(before + 1)

@@ -245,14 +245,96 @@ def test_a_last_user_message_can_get_its_reply_again() -> None:
 def test_each_message_offers_the_buttons_that_can_act_on_it() -> None:
     state = _chat(("assistant", "Hello."), ("user", "Hi"), ("assistant", "Welcome."))
     greeting, user, reply = state.messages
-    assert chat_state.message_actions(state, reply) == ("regenerate", "copy", "edit", "delete")
-    assert chat_state.message_actions(state, user) == ("copy", "edit", "delete")
-    assert chat_state.message_actions(state, greeting) == ("copy", "edit", "delete")
+    everywhere = ("copy", "edit", "branch", "delete")
+    assert chat_state.message_actions(state, reply) == ("regenerate", "continue", *everywhere)
+    assert chat_state.message_actions(state, user) == everywhere
+    assert chat_state.message_actions(state, greeting) == everywhere
     unanswered = replace(state, messages=(greeting, user))
     assert chat_state.message_actions(unanswered, user)[0] == "retry"
     only_greeting = replace(state, messages=(greeting,))
-    assert "regenerate" not in chat_state.message_actions(only_greeting, greeting)
+    assert chat_state.message_actions(only_greeting, greeting) == ("continue", *everywhere)
     assert chat_state.message_actions(replace(state, streaming=True), reply) == ()
+
+
+def test_continue_asks_for_the_rest_and_appends_it_to_the_shown_version() -> None:
+    state = _chat(("user", "Hi"), ("assistant", "Welcome to the"))
+    last = state.messages[-1]
+    assert _effects(chat_state.continue_reply(state, last.id), Generate) == [
+        Generate(regenerate=False, continuing=True)
+    ]
+    assert not chat_state.continue_reply(state, state.messages[0].id).changed
+    plan = chat_state.plan_reply(
+        state,
+        Preferences(),
+        model_id=MODEL,
+        context_window=16384,
+        regenerate=False,
+        continuing=True,
+    )
+    sent = [m for m in plan.prompt.messages if m["role"] != "system"]
+    assert sent[-2] == {"role": "assistant", "content": "Welcome to the"}
+    assert sent[-1]["role"] == "user"
+    assert "Continue Aria's last message" in sent[-1]["content"]
+    step = chat_state.finish_reply(
+        chat_state.start_reply(state),
+        plan,
+        answer="lighthouse.",
+        reasoning="",
+        usage=None,
+        outcome=Outcome.DONE,
+        t=T,
+    )
+    (reply,) = _stored(step).messages
+    assert (reply.id, reply.content, reply.swipe_count) == (
+        last.id,
+        "Welcome to the lighthouse.",
+        1,
+    )
+    assert len(step.state.messages) == 2  # the nudge is never stored
+    (entry,) = [e for e in _stored(step).outbox if isinstance(e, MessageEntry)]
+    assert entry.payload.content == "Welcome to the lighthouse."
+    assert entry.client_message_id != last.client_message_id()  # logged as an edit
+
+
+@pytest.mark.parametrize(
+    ("existing", "addition", "expected"),
+    [
+        ("Welcome to the", "lighthouse.", "Welcome to the lighthouse."),
+        ("It was late", ", and dark.", "It was late, and dark."),
+        ("Line one. ", "\nLine two.", "Line one.\nLine two."),
+        ("Done", "", "Done"),
+    ],
+)
+def test_a_continuation_joins_like_writing(existing: str, addition: str, expected: str) -> None:
+    assert chat_state.joined(existing, addition) == expected
+
+
+def test_a_branch_is_a_new_chat_up_to_that_message_logged_as_its_own() -> None:
+    session = replace(
+        ChatSession.new("c", title="Storm"), persona_id="p", author_note="Terse.", lorebook="W"
+    )
+    state = _chat(("assistant", "Hello."), ("user", "Hi"), ("assistant", "Yes."), session=session)
+    step = chat_state.branch(state, state.messages[1].id, title="Storm (branch)", model_id=MODEL)
+    new = step.state.session
+    assert new is not None
+    assert new.id != session.id
+    assert (new.title, new.persona_id, new.author_note, new.lorebook) == (
+        "Storm (branch)",
+        "p",
+        "Terse.",
+        "W",
+    )
+    copies = step.state.messages
+    assert [m.content for m in copies] == ["Hello.", "Hi"]
+    assert all(m.session_id == new.id for m in copies)
+    assert not {m.id for m in copies} & {m.id for m in state.messages}
+    store = _stored(step)
+    assert store.messages == copies
+    logged = [e.payload.content for e in store.outbox if isinstance(e, MessageEntry)]
+    assert logged == ["Hello.", "Hi"]
+    assert any(isinstance(e, SessionEntry) for e in store.outbox)
+    assert new.preview == "Hi"
+    assert not chat_state.branch(state, "missing", title="x", model_id=MODEL).changed
 
 
 def test_a_regenerated_reply_becomes_another_version_of_the_last_one() -> None:
