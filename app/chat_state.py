@@ -65,6 +65,7 @@ __all__ = [
     "message_actions",
     "open_chat",
     "persona_of",
+    "plan_impersonation",
     "plan_reply",
     "prompt_extras",
     "regenerate",
@@ -337,6 +338,33 @@ CONTINUE_NUDGE = (
 )
 """WebLLM must end on the user's turn, so "continue" asks for the rest in a user line of its
 own; the line is sent, never stored."""
+
+
+IMPERSONATE_NUDGE = (
+    "[Write {{user}}'s next message in this chat, in {{user}}'s voice and the chat's language: "
+    "only what {{user}} says or does, nothing for {{char}}, no explanations.]"
+)
+"""Asks the model for the user's next message ("impersonate"); sent, never stored."""
+
+
+def plan_impersonation(
+    state: ChatState, prefs: Preferences, *, model_id: str, context_window: int
+) -> ReplyPlan:
+    """The prompt that writes the user's next message for them, into the composer."""
+    if state.character is None or state.session is None:
+        raise PromptError("no chat is open")
+    nudge = Message.new(state.session.id, "user", IMPERSONATE_NUDGE, seq=next_seq(state.messages))
+    settings = prefs.settings.merged({**state.session.settings, "thinking": False})
+    prompt = build_prompt(
+        state.character,
+        [*state.messages, nudge],
+        user_name=persona_of(state, prefs).name,
+        global_system_prompt=prefs.system_prompt,
+        context_window=context_window,
+        max_reply_tokens=reply_token_budget(settings, model_id=model_id),
+        extras=prompt_extras(state, prefs),
+    )
+    return ReplyPlan(prompt, generation_options(settings, model_id=model_id), None, model_id)
 
 
 def joined(existing: str, addition: str) -> str:

@@ -283,6 +283,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chat.retry": {"en": "Retry reply", "ko": "답장 다시 받기"},
     "chat.copy": {"en": "Copy", "ko": "복사"},
     "chat.continue": {"en": "Continue", "ko": "이어 쓰기"},
+    "chat.impersonate": {"en": "Impersonate", "ko": "대신 쓰기"},
+    "chat.impersonate_hint": {
+        "en": "Write my next message for me",
+        "ko": "내 다음 메시지를 대신 써 줘요",
+    },
     "chat.branch": {"en": "Branch", "ko": "분기"},
     "chat.branch_title": {"en": "{title} (branch)", "ko": "{title} (분기)"},
     "chat.copied": {"en": "Copied", "ko": "복사됨"},

@@ -19,6 +19,7 @@ from app.browser.chat_options import chat_sheets
 from app.browser.chat_prefs import load_preferences
 from app.browser.conversation import Conversation, Hooks
 from app.browser.dom import by_id, delegate, on, spawn
+from app.browser.impersonate import impersonate
 from app.browser.message_actions import message_actions
 from app.engine_errors import EngineError
 from app.models import builtin_characters
@@ -69,6 +70,7 @@ class ChatController:
         talk, lib = self.talk, self.library
         on(by_id("composer"), "submit", self._on_submit, prevent=True)
         on(by_id("stop"), "click", lambda _e: talk.stop())
+        on(by_id("impersonate"), "click", lambda _e: impersonate(talk))
         on(by_id("prompt"), "keydown", self._on_key)
         on(by_id("new-chat"), "click", lambda _e: lib.new_chat())
         on(by_id("new-character"), "click", lambda _e: lib.editor.open(None))

@@ -202,6 +202,7 @@ class Controller:
         prompt = by_id("prompt")
         prompt.disabled = not enabled
         by_id("send").disabled = not enabled
+        by_id("impersonate").disabled = not enabled
         hint = "chat.placeholder" if enabled else "chat.placeholder_no_model"
         prompt.setAttribute("data-i18n-placeholder", hint)  # kept when the language changes
         prompt.placeholder = self.t(hint)

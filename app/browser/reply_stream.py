@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.browser.dom import by_id
-from app.browser.message_view import StreamingReply
 from app.chat_state import Outcome, ReplyPlan
 from app.engine_errors import EngineError
 from app.think import ThinkParser
@@ -16,7 +15,14 @@ from app.think import ThinkParser
 if TYPE_CHECKING:
     from app.browser.engine import Engine
 
-__all__ = ["Streamed", "announce", "show_composer_streaming", "stream_reply"]
+__all__ = [
+    "ComposerDraft",
+    "ReplyView",
+    "Streamed",
+    "announce",
+    "show_composer_streaming",
+    "stream_reply",
+]
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,39 @@ class Streamed:
     outcome: Outcome
 
 
+class ReplyView(Protocol):
+    """Where a stream's text goes: a reply in the chat, or the composer (impersonate)."""
+
+    def add(self, reasoning: str, answer: str) -> None: ...
+
+    def finish(self, state: str) -> None: ...
+
+
+class ComposerDraft:
+    """The user's next message as the model writes it, into the composer (never sent by
+    itself: the user reads, edits and sends it)."""
+
+    def __init__(self) -> None:
+        self.box = by_id("prompt")
+        self.box.value = ""
+
+    def add(self, reasoning: str, answer: str) -> None:
+        """Append the answer (reasoning is not the user's to say)."""
+        del reasoning
+        if answer:
+            self.box.value = str(self.box.value) + answer
+
+    def finish(self, state: str) -> None:
+        """Trim it and hand the composer back to the user."""
+        del state
+        self.box.value = str(self.box.value).strip()
+        self.box.focus()
+
+
 async def stream_reply(
     engine: Engine,
     plan: ReplyPlan,
-    view: StreamingReply,
+    view: ReplyView,
     *,
     follow: Callable[[], None],
     on_error: Callable[[EngineError], None],
@@ -64,6 +99,7 @@ def show_composer_streaming(streaming: bool) -> None:
     a screen reader waits for the finished reply instead of reading every token."""
     by_id("send").hidden = streaming
     by_id("stop").hidden = not streaming
+    by_id("impersonate").hidden = streaming
     by_id("chat").setAttribute("aria-busy", "true" if streaming else "false")
 
 

@@ -699,3 +699,24 @@ def test_continue_extends_the_last_reply_and_branch_starts_a_new_chat_from_a_mes
     page.reload()
     wait_ready(page)
     expect(page.locator("#session-list li")).to_have_count(before + 1)
+
+
+def test_impersonate_writes_the_users_next_message_into_the_composer(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    route_scripted_engine(context, {"reply": "Ready?", "loadSteps": 1, "tokenDelayMs": 0})
+    page = open_app(context, live_server.url)
+    load_model(page)
+    say(page, "Hello.", 2)
+    steer(page, reply="  I nod and pick up the lantern.  ")
+    page.click("#impersonate")
+    expect(page.locator("#prompt")).to_have_value("I nod and pick up the lantern.")
+    sent = page.evaluate("globalThis.__scriptedEngineLog.requests.at(-1).messages")
+    assert sent[-1]["role"] == "user"
+    assert "next message" in sent[-1]["content"]
+    expect(page.locator(".message")).to_have_count(3)  # nothing stored or shown
+    expect(page.locator("#send")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.user").last.locator(".content")).to_have_text(
+        "I nod and pick up the lantern."
+    )

@@ -541,3 +541,17 @@ def test_chat_options_are_kept_with_the_chat_and_redraw_it() -> None:
     assert not chat_state.set_chat_options(
         busy, persona_id="", lorebook="", author_note="x", author_note_depth=4
     ).changed
+
+
+def test_impersonation_asks_for_the_users_next_message_without_storing_the_ask() -> None:
+    state = _chat(("assistant", "Hello."), ("user", "Hi"), ("assistant", "What now?"))
+    plan = chat_state.plan_impersonation(
+        state, Preferences(user_name="Mina"), model_id=MODEL, context_window=16384
+    )
+    last = plan.prompt.messages[-1]
+    assert last["role"] == "user"
+    assert "Write Mina's next message" in last["content"]
+    assert plan.prompt.messages[-2]["content"] == "What now?"
+    assert plan.target is None
+    assert len(state.messages) == 3  # the ask is never part of the chat
+    assert plan.options.get("extra_body", {}).get("enable_thinking") in (None, False)
