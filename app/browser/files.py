@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyscript import document, window
 from pyscript.ffi import to_js
 
-__all__ = ["download", "read_chosen_file"]
+from app import jsontext
+
+__all__ = ["download", "download_json", "read_chosen_file", "read_chosen_json"]
 
 
 def download(filename: str, content: bytes | str, mime: str) -> None:
@@ -36,3 +39,18 @@ async def read_chosen_file(input_element: Any) -> tuple[str, bytes] | None:
     data = bytes(window.Uint8Array.new(buffer).to_py())
     input_element.value = ""
     return str(chosen.name), data
+
+
+def download_json(filename: str, data: object) -> None:
+    """``data`` as a readable JSON file (non-ASCII kept as it is)."""
+    download(filename, json.dumps(data, ensure_ascii=False, indent=1), "application/json")
+
+
+async def read_chosen_json(input_element: Any) -> tuple[str, Any] | None:
+    """Name and parsed JSON of the picked file (``None``: none picked); ``ValueError`` with a
+    readable reason when it is not UTF-8 JSON, or too deep or large to read safely."""
+    chosen = await read_chosen_file(input_element)
+    if chosen is None:
+        return None
+    name, raw = chosen
+    return name, jsontext.loads(raw.decode("utf-8-sig"))

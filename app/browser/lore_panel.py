@@ -7,17 +7,16 @@ in the card (``character_book``), world books in the settings store.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pyscript import window
 
-from app import jsontext, lore_form
+from app import lore_form
 from app.browser.chat_prefs import save_worlds
 from app.browser.dom import by_id, delegate, element, on
-from app.browser.files import download, read_chosen_file
+from app.browser.files import download_json, read_chosen_json
 from app.browser.lore_entry_view import entry_node, form_values
 
 if TYPE_CHECKING:
@@ -176,21 +175,19 @@ class LorePanel:
         from app.worldinfo import lorebook_to_world_json
 
         book = self._edited()
-        text = json.dumps(lorebook_to_world_json(book), ensure_ascii=False, indent=1)
-        download(f"{file_stem(book.name or 'world')}.json", text, "application/json")
+        download_json(f"{file_stem(book.name or 'world')}.json", lorebook_to_world_json(book))
 
     async def _import(self) -> None:
-        chosen = await read_chosen_file(by_id("lore-import"))
-        if chosen is None:
-            return
-        filename, raw = chosen
         from app.worldinfo import lorebook_from_world_json
 
         try:
-            data = jsontext.loads(raw.decode("utf-8-sig"))
-        except (ValueError, UnicodeDecodeError) as error:
+            chosen = await read_chosen_json(by_id("lore-import"))
+        except ValueError as error:
             self._message(self.t("lore.import_failed", reason=str(error)), error=True)
             return
+        if chosen is None:
+            return
+        filename, data = chosen
         stem = filename.rsplit(".", 1)[0]
         name = lore_form.world_name(stem, self.talk.prefs.worlds)
         book = replace(lorebook_from_world_json(data, name=name), name=name)

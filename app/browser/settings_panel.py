@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from app import jsontext
 from app.browser import prefs
 from app.browser.dom import by_id, on
-from app.browser.files import download, read_chosen_file
+from app.browser.files import download_json, read_chosen_json
 from app.i18n import Translate
 from app.prompt import DEFAULT_SYSTEM_PROMPT, GenerationSettings
 
@@ -86,19 +84,14 @@ class SettingsPanel:
     async def export(self) -> None:
         """Everything local (characters, chats, settings, preferences) as one JSON file."""
         data = {**await self.repo.export_all(), "preferences": prefs.export()}
-        download(
-            "character-chat-export.json",
-            json.dumps(data, ensure_ascii=False, indent=1),
-            "application/json",
-        )
+        download_json("character-chat-export.json", data)
 
     async def _import(self, _event: Any) -> None:
-        chosen = await read_chosen_file(by_id("import-data"))
-        if chosen is None:
-            return
-        _name, raw = chosen
         try:
-            data = jsontext.loads(raw.decode("utf-8-sig"))
+            chosen = await read_chosen_json(by_id("import-data"))
+            if chosen is None:
+                return
+            data = chosen[1]
             summary = await self.repo.import_all(data)
             prefs.restore(data.get("preferences"))  # after the data: all of it or nothing
         except (ValueError, UnicodeDecodeError) as error:
