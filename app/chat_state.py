@@ -64,6 +64,7 @@ __all__ = [
     "lorebooks_of",
     "message_actions",
     "open_chat",
+    "open_imported",
     "persona_of",
     "plan_impersonation",
     "plan_reply",
@@ -642,3 +643,24 @@ def set_chat_options(
     if session == state.session:
         return _idle(state)
     return Step(replace(state, session=session), (Store((), session), Draw("all")))
+
+
+def open_imported(
+    state: ChatState,
+    session: ChatSession,
+    messages: Sequence[Message],
+    *,
+    owner: str,
+    model_id: str,
+) -> Step:
+    """A chat read from a file: stored and logged as a chat of the selected character (the
+    account's backup gets it too), then opened."""
+    if state.streaming or state.character is None:
+        return _idle(state)
+    session = replace(session, character_id=state.character.id, owner=owner)
+    session = with_preview(session, messages)
+    entries = log_entries(session, state.character, list(messages), model_id=model_id)
+    return Step(
+        replace(state, session=session, messages=tuple(messages)),
+        (Store(tuple(messages), session, tuple(entries)), Draw("all", sidebar=True)),
+    )

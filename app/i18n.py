@@ -283,6 +283,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chat.retry": {"en": "Retry reply", "ko": "답장 다시 받기"},
     "chat.copy": {"en": "Copy", "ko": "복사"},
     "chat.continue": {"en": "Continue", "ko": "이어 쓰기"},
+    "chat.import_failed": {
+        "en": "This chat file could not be imported: {reason}",
+        "ko": "이 채팅 파일을 가져오지 못했어요: {reason}",
+    },
+    "chat.imported": {
+        "en": "Imported a chat of {count} messages.",
+        "ko": "메시지 {count}개의 채팅을 가져왔어요.",
+    },
+    "chat.imported_notes": {
+        "en": "Imported a chat of {count} messages; {notes} problem(s) in the file were skipped.",
+        "ko": "메시지 {count}개의 채팅을 가져왔어요. 파일의 문제 {notes}개는 건너뛰었어요.",
+    },
+    "side.import_chat": {"en": "Import", "ko": "가져오기"},
+    "options.export_chat": {"en": "Export chat (SillyTavern)", "ko": "채팅 내보내기(SillyTavern)"},
     "chat.impersonate": {"en": "Impersonate", "ko": "대신 쓰기"},
     "chat.impersonate_hint": {
         "en": "Write my next message for me",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyscript import document, window
 
 from app import chat_state, preferences
-from app.browser import card_files, card_import, prefs
+from app.browser import card_files, card_import, chat_files, prefs
 from app.browser.chat_library import ChatLibrary
 from app.browser.chat_options import chat_sheets
 from app.browser.chat_prefs import load_preferences
@@ -73,6 +73,9 @@ class ChatController:
         on(by_id("impersonate"), "click", lambda _e: impersonate(talk))
         on(by_id("prompt"), "keydown", self._on_key)
         on(by_id("new-chat"), "click", lambda _e: lib.new_chat())
+        on(by_id("import-chat"), "click", lambda _e: by_id("chat-file").click())
+        on(by_id("chat-file"), "change", lambda _e: chat_files.import_chat(lib))
+        on(by_id("export-chat"), "click", lambda _e: chat_files.export_chat(lib))
         on(by_id("new-character"), "click", lambda _e: lib.editor.open(None))
         on(by_id("edit-character"), "click", lambda _e: lib.editor.open(lib.character))
         on(by_id("import-card"), "click", lambda _e: by_id("card-file").click())
@@ -83,7 +86,7 @@ class ChatController:
         on(by_id("thinking-toggle"), "change", self._toggle_thinking)
         on(document, "visibilitychange", self._on_visible)
         delegate(by_id("chat"), message_actions(self.talk, self.engine, self.t))
-        for button in ("new-chat", "new-character", "import-card", "chat-options"):
+        for button in ("new-chat", "new-character", "import-card", "chat-options", "import-chat"):
             by_id(button).removeAttribute("disabled")
 
     def _exporter(self, kind: str) -> Callable[[Any], None]:

@@ -720,3 +720,41 @@ def test_impersonate_writes_the_users_next_message_into_the_composer(
     expect(page.locator(".message.user").last.locator(".content")).to_have_text(
         "I nod and pick up the lantern."
     )
+
+
+def test_a_chat_exports_as_sillytavern_jsonl_and_imports_back_as_a_new_chat(
+    context: BrowserContext, live_server: LiveServer, tmp_path: Path
+) -> None:
+    route_scripted_engine(context, {"reply": "First take.", "loadSteps": 1, "tokenDelayMs": 0})
+    page = open_app(context, live_server.url)
+    load_model(page)
+    say(page, "Tell me a story.", 2)
+    steer(page, reply="Second take.")
+    page.locator(".message.assistant").last.locator("button.regenerate").click()
+    expect(page.locator(".message.assistant").last).to_have_attribute("data-swipe", "2/2")
+    page.click("#chat-options")
+    with page.expect_download() as exported:
+        page.click("#export-chat")
+    path = tmp_path / "chat.jsonl"
+    exported.value.save_as(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert "user_name" in lines[0]
+    assert lines[-1]["mes"] == "Second take."
+    assert lines[-1]["swipes"] == ["First take.", "Second take."]
+    page.locator("#options-dialog button[value=cancel]").click()
+
+    sessions = page.locator("#session-list li")
+    before = sessions.count()
+    page.set_input_files("#chat-file", str(path))
+    expect(sessions).to_have_count(before + 1)
+    expect(page.locator("#status")).to_contain_text("Imported a chat of 3 messages")
+    last = page.locator(".message.assistant").last
+    expect(last.locator(".content")).to_have_text("Second take.")
+    expect(last).to_have_attribute("data-swipe", "2/2")
+    page.set_input_files("#chat-file", str(tmp_path / "chat.jsonl"))  # again: another copy
+    expect(sessions).to_have_count(before + 2)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("just some text\n")
+    page.set_input_files("#chat-file", str(bad))
+    expect(page.locator("#status")).to_contain_text("could not be imported")
+    expect(sessions).to_have_count(before + 2)

@@ -555,3 +555,24 @@ def test_impersonation_asks_for_the_users_next_message_without_storing_the_ask()
     assert plan.target is None
     assert len(state.messages) == 3  # the ask is never part of the chat
     assert plan.options.get("extra_body", {}).get("enable_thinking") in (None, False)
+
+
+def test_an_imported_chat_joins_the_selected_character_stored_and_logged() -> None:
+    state = _chat(("assistant", "Hello."))
+    assert state.character is not None
+    other = ChatSession.new("someone-else", title="From a file")
+    messages = tuple(
+        Message.new(other.id, role, text, seq=i)  # type: ignore[arg-type]
+        for i, (role, text) in enumerate([("assistant", "Hi."), ("user", "Yo")])
+    )
+    step = chat_state.open_imported(state, other, messages, owner="acct", model_id=MODEL)
+    store = _stored(step)
+    assert store.session is not None
+    assert (store.session.character_id, store.session.owner) == (state.character.id, "acct")
+    assert store.session.preview == "Yo"
+    assert store.messages == messages
+    logged = [e.payload.content for e in store.outbox if isinstance(e, MessageEntry)]
+    assert logged == ["Hi.", "Yo"]
+    assert Draw("all", sidebar=True) in step.effects
+    busy = replace(state, streaming=True)
+    assert not chat_state.open_imported(busy, other, messages, owner="", model_id="").changed
