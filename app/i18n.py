@@ -604,6 +604,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "lore.position.at_depth": {"en": "In the chat, at depth", "ko": "채팅 안, 깊이 지정"},
     "lore.depth": {"en": "Depth", "ko": "깊이"},
     "lore.order": {"en": "Order", "ko": "순서"},
+    "lore.settings": {"en": "How this book is read", "ko": "이 책을 읽는 방식"},
+    "lore.scan_depth": {"en": "Messages scanned for keys", "ko": "키워드를 찾을 메시지 수"},
+    "lore.token_budget": {
+        "en": "Token budget (empty: the app's)",
+        "ko": "토큰 예산(비우면 앱 기본값)",
+    },
+    "lore.recursive": {
+        "en": "Entries can trigger other entries",
+        "ko": "항목이 다른 항목을 작동시킬 수 있음",
+    },
+    "lore.book_case": {"en": "Keys match letter case", "ko": "키워드 대소문자 구분"},
+    "lore.book_words": {"en": "Keys match whole words only", "ko": "키워드는 단어 전체만 일치"},
+    "lore.case_sensitive": {"en": "Letter case", "ko": "대소문자"},
+    "lore.whole_words": {"en": "Whole words", "ko": "단어 전체"},
+    "lore.tri.book": {"en": "As the book says", "ko": "책 설정대로"},
+    "lore.tri.yes": {"en": "Yes", "ko": "예"},
+    "lore.tri.no": {"en": "No", "ko": "아니요"},
     "lore.delete_entry": {"en": "Delete entry", "ko": "항목 삭제"},
     "lore.saved": {"en": "Saved ({count} entries).", "ko": "저장했어요({count}개 항목)."},
     "lore.import_failed": {

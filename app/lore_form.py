@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EDITED_POSITIONS",
     "added_entry",
+    "book_fields",
+    "book_from_fields",
     "entry_fields",
     "entry_from_fields",
     "read_worlds",
@@ -33,9 +35,44 @@ EDITED_POSITIONS = ("before_char", "after_char", "at_depth")
 _LOGICS = ("AND_ANY", "NOT_ALL", "NOT_ANY", "AND_ALL")
 
 
+#: A tri-state choice: the book's setting, yes, or no.
+_TRI = {"": None, "yes": True, "no": False}
+
+
+def _tri(value: bool | None) -> str:
+    return next(key for key, flag in _TRI.items() if flag is value)
+
+
+def book_fields(book: Lorebook) -> dict[str, str | bool]:
+    """The book's own settings as the form shows them (an empty budget: the app's)."""
+    return {
+        "scan_depth": str(book.scan_depth),
+        "token_budget": "" if book.token_budget is None else str(book.token_budget),
+        "recursive_scanning": book.recursive_scanning,
+        "case_sensitive": book.case_sensitive,
+        "match_whole_words": book.match_whole_words,
+    }
+
+
+def book_from_fields(values: Mapping[str, object], book: Lorebook) -> Lorebook:
+    """``book`` with the settings the form says."""
+    typed = str(values.get("token_budget", "")).strip()
+    budget = _number(typed, 0, 1, 1_000_000) if typed else None  # 0: not a number
+    return replace(
+        book,
+        scan_depth=_number(values.get("scan_depth"), book.scan_depth, 0, 1000),
+        token_budget=book.token_budget if budget == 0 else budget,
+        recursive_scanning=bool(values.get("recursive_scanning", book.recursive_scanning)),
+        case_sensitive=bool(values.get("case_sensitive", book.case_sensitive)),
+        match_whole_words=bool(values.get("match_whole_words", book.match_whole_words)),
+    )
+
+
 def entry_fields(entry: LoreEntry) -> dict[str, str | bool]:
     """The form's values for ``entry``."""
     return {
+        "case_sensitive": _tri(entry.case_sensitive),
+        "match_whole_words": _tri(entry.match_whole_words),
         "comment": entry.comment,
         "keys": tags_text(list(entry.keys)),
         "secondary_keys": tags_text(list(entry.secondary_keys)),
@@ -77,6 +114,8 @@ def entry_from_fields(values: Mapping[str, object], base: LoreEntry) -> LoreEntr
         position=position if position in EDITED_POSITIONS else base.position,  # type: ignore[arg-type]
         depth=_number(values.get("depth"), base.depth, 0, 1000),
         order=_number(values.get("order"), base.order, -100_000, 100_000),
+        case_sensitive=_TRI.get(str(values.get("case_sensitive")), base.case_sensitive),
+        match_whole_words=_TRI.get(str(values.get("match_whole_words")), base.match_whole_words),
     )
 
 

@@ -40,6 +40,11 @@ def entry_node(t: Translate, entry: LoreEntry) -> Any:
     place.appendChild(_input(t, "depth", values, "lore.depth", kind="number"))
     place.appendChild(_input(t, "order", values, "lore.order", kind="number"))
     node.appendChild(place)
+    matching = element("div", classes=("field-row",))
+    tri = [(key, t(f"lore.tri.{key or 'book'}")) for key in ("", "yes", "no")]
+    matching.appendChild(_select(t, "case_sensitive", values, "lore.case_sensitive", tri))
+    matching.appendChild(_select(t, "match_whole_words", values, "lore.whole_words", tri))
+    node.appendChild(matching)
     remove = element("button", t("lore.delete_entry"), type="button")
     remove.setAttribute("data-action", "delete-entry")
     remove.className = "small danger"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyscript import window
 
@@ -93,7 +93,18 @@ class LorePanel:
 
     # -- entries --------------------------------------------------------------------------
 
+    def _book_controls(self) -> list[Any]:
+        return list(by_id("lore-settings").querySelectorAll("[data-book]"))
+
     def _render(self) -> None:
+        assert self._book is not None
+        values = lore_form.book_fields(self._book)
+        for control in self._book_controls():
+            value = values[str(control.getAttribute("data-book"))]
+            if isinstance(value, bool):
+                control.checked = value
+            else:
+                control.value = value
         listing = by_id("lore-entries")
         listing.replaceChildren()
         assert self._book is not None
@@ -114,7 +125,14 @@ class LorePanel:
                 continue
             values = form_values(node)
             entries.append(lore_form.entry_from_fields(values, entry))
-        return replace(self._book, entries=tuple(entries))
+        settings: dict[str, object] = {}
+        for control in self._book_controls():
+            is_box = str(control.type) == "checkbox"
+            settings[str(control.getAttribute("data-book"))] = (
+                bool(control.checked) if is_box else str(control.value)
+            )
+        book = lore_form.book_from_fields(settings, self._book)
+        return replace(book, entries=tuple(entries))
 
     def _add(self) -> None:
         self._book = lore_form.added_entry(self._edited())

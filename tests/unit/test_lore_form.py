@@ -68,3 +68,21 @@ def test_worlds_survive_the_settings_store_and_names_stay_unique() -> None:
     assert read_worlds("junk") == {}
     assert world_name("  Glass   Reach ", worlds) == "Glass Reach (2)"
     assert world_name("", {}) == "World"
+
+
+def test_the_books_own_settings_round_trip_and_an_empty_budget_is_the_apps() -> None:
+    from app.lore_form import book_fields, book_from_fields
+
+    book = Lorebook(name="B", scan_depth=3, token_budget=500, recursive_scanning=True)
+    assert book_from_fields(book_fields(book), book) == book
+    changed = book_from_fields({**book_fields(book), "token_budget": "", "scan_depth": "7"}, book)
+    assert (changed.token_budget, changed.scan_depth) == (None, 7)
+    odd = book_from_fields({"token_budget": "lots", "scan_depth": "x"}, book)
+    assert (odd.token_budget, odd.scan_depth) == (500, 3)
+
+
+def test_case_and_whole_words_follow_the_book_unless_the_entry_says() -> None:
+    values = entry_fields(ENTRY)
+    assert (values["case_sensitive"], values["match_whole_words"]) == ("yes", "")
+    edited = entry_from_fields({**values, "case_sensitive": "", "match_whole_words": "no"}, ENTRY)
+    assert (edited.case_sensitive, edited.match_whole_words) == (None, False)
