@@ -654,6 +654,56 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "inspector.skipped": {"en": "not used: {reason}", "ko": "안 씀: {reason}"},
     "inspector.messages": {"en": "The {count} messages sent", "ko": "보낸 메시지 {count}개"},
+    "lore.why.constant": {"en": "constant", "ko": "항상 켜짐"},
+    "lore.why.key_last": {
+        "en": 'key "{key}" in the last message',
+        "ko": '마지막 메시지에 키워드 "{key}"',
+    },
+    "lore.why.key_back": {
+        "en": 'key "{key}" in the message {back} before the last',
+        "ko": '마지막에서 {back}개 전 메시지에 키워드 "{key}"',
+    },
+    "lore.why.key_via": {
+        "en": 'key "{key}" in the content of entry {uid}',
+        "ko": '항목 {uid}의 내용에 키워드 "{key}"',
+    },
+    "lore.why.key_via_named": {
+        "en": 'key "{key}" in the content of entry {uid} "{name}"',
+        "ko": '항목 {uid} "{name}"의 내용에 키워드 "{key}"',
+    },
+    "lore.why.secondary": {
+        "en": "secondary keys not matched ({logic}: {found} of {total})",
+        "ko": "보조 키워드 불일치 ({logic}: {total}개 중 {found}개)",
+    },
+    "lore.why.no_key_1": {"en": "no key in the last message", "ko": "마지막 메시지에 키워드 없음"},
+    "lore.why.no_key_n": {
+        "en": "no key in the last {depth} messages",
+        "ko": "최근 메시지 {depth}개에 키워드 없음",
+    },
+    "lore.why.no_key_1_recursed": {
+        "en": "no key in the last message or in other entries' contents",
+        "ko": "마지막 메시지와 다른 항목 내용에 키워드 없음",
+    },
+    "lore.why.no_key_n_recursed": {
+        "en": "no key in the last {depth} messages or in other entries' contents",
+        "ko": "최근 메시지 {depth}개와 다른 항목 내용에 키워드 없음",
+    },
+    "lore.why.budget_after": {"en": "over the token budget", "ko": "토큰 예산 초과"},
+    "lore.why.chance": {
+        "en": "lost its {probability}% chance",
+        "ko": "{probability}% 확률에서 빠짐",
+    },
+    "lore.why.budget": {
+        "en": "over the token budget ({used} + {cost} > {budget})",
+        "ko": "토큰 예산 초과 ({used} + {cost} > {budget})",
+    },
+    "lore.why.disabled": {"en": "disabled", "ko": "꺼져 있음"},
+    "lore.why.outlet": {
+        "en": "placed at an outlet, which this app does not have",
+        "ko": "이 앱에 없는 아웃렛 위치",
+    },
+    "lore.why.no_content": {"en": "no content", "ko": "내용 없음"},
+    "lore.why.no_keys": {"en": "no keys", "ko": "키워드 없음"},
     "outbox.synced": {"en": "Saved", "ko": "저장됨"},
     "outbox.waiting": {"en": "{count} waiting", "ko": "{count}개 대기 중"},
     "outbox.offline": {"en": "Offline · {count} waiting", "ko": "오프라인 · {count}개 대기"},

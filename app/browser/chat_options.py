@@ -181,6 +181,6 @@ def chat_sheets(
         repo,
         open_personas=personas.open,
         open_lore=lore.open,
-        open_prompt=lambda: show_prompt(t, talk.last_prompt),
+        open_prompt=lambda: show_prompt(t, talk.last_prompt, lang=library.shell.lang),
     )
     return options

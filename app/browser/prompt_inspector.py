@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.browser.dom import by_id, element
+from app.worldinfo import Why
 
 if TYPE_CHECKING:
     from app.i18n import Translate
@@ -15,14 +16,16 @@ if TYPE_CHECKING:
 __all__ = ["show_prompt"]
 
 
-def _entry_line(t: Translate, outcome: EntryOutcome) -> Any:
+def _entry_line(t: Translate, lang: str, outcome: EntryOutcome) -> Any:
     name = outcome.entry.comment or ", ".join(outcome.entry.keys[:3]) or f"#{outcome.entry.uid}"
     state = "fired" if outcome.fired else "skipped"
     line = element(
         "li", classes=("lore-outcome", state), data_fired="yes" if outcome.fired else "no"
     )
     line.appendChild(element("strong", name))
-    detail = t(f"inspector.{state}", reason=outcome.reason, tokens=outcome.tokens)
+    reason = outcome.reason
+    said = reason.say(lang) if isinstance(reason, Why) else reason
+    detail = t(f"inspector.{state}", reason=said, tokens=outcome.tokens)
     line.appendChild(element("span", f" — {detail}"))
     return line
 
@@ -41,8 +44,9 @@ def _parts(t: Translate, result: PromptResult) -> Any:
     return table
 
 
-def show_prompt(t: Translate, result: PromptResult | None) -> None:
-    """Fill ``#prompt-dialog`` with ``result`` (``None``: nothing sent yet) and open it."""
+def show_prompt(t: Translate, result: PromptResult | None, *, lang: str) -> None:
+    """Fill ``#prompt-dialog`` with ``result`` (``None``: nothing sent yet) and open it; the
+    reasons of world-info entries in ``lang``."""
     body = by_id("prompt-body")
     body.replaceChildren()
     if result is None:
@@ -54,7 +58,7 @@ def show_prompt(t: Translate, result: PromptResult | None) -> None:
             body.appendChild(element("h3", t("inspector.lore", count=len(activation.fired))))
             entries = element("ul", classes=("lore-outcomes",))
             for outcome in (*activation.fired, *activation.skipped):
-                entries.appendChild(_entry_line(t, outcome))
+                entries.appendChild(_entry_line(t, lang, outcome))
             body.appendChild(entries)
         body.appendChild(element("h3", t("inspector.messages", count=len(result.messages))))
         for message in result.messages:

@@ -62,7 +62,7 @@ from app.worldinfo.model import (
     Position,
     SelectiveLogic,
 )
-from app.worldinfo.scan import Activation, DepthInsert, EntryOutcome, activate
+from app.worldinfo.scan import Activation, DepthInsert, EntryOutcome, Why, activate
 
 __all__ = [
     "DEFAULT_TOKEN_BUDGET",
@@ -74,6 +74,7 @@ __all__ = [
     "Lorebook",
     "Position",
     "SelectiveLogic",
+    "Why",
     "activate",
     "character_lorebook",
     "lorebook_from_card_book",

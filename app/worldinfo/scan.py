@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from app.i18n import translate
 from app.macros import substitute_macros
 from app.tokens import estimate_tokens
 from app.worldinfo.model import (
@@ -27,6 +28,24 @@ from app.worldinfo.model import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+
+class Why(str):
+    """Why an entry fired or not: the English sentence (a plain ``str``), with what it says
+    (``what``, a catalogue key under ``lore.why.``) and its ``values``, to say it in the
+    page's language."""
+
+    what: str
+    values: dict[str, object]
+
+    def __new__(cls, what: str, /, **values: object) -> Why:
+        said = super().__new__(cls, translate(f"lore.why.{what}", "en", **values))
+        said.what, said.values = what, values
+        return said
+
+    def say(self, lang: str) -> str:
+        """The reason in ``lang``."""
+        return translate(f"lore.why.{self.what}", lang, **self.values)
 
 
 @lru_cache(maxsize=1024)
@@ -191,13 +210,15 @@ class _Hit:
     segment: _Segment | None = None
 
 
-def _where(segment: _Segment) -> str:
+def _found(key: str, segment: _Segment) -> Why:
+    """Where ``key`` matched: the last message, an earlier one, or another entry's content."""
     if segment.via is not None:
-        label = f' "{segment.via.comment}"' if segment.via.comment else ""
-        return f"in the content of entry {segment.via.uid}{label}"
+        if segment.via.comment:
+            return Why("key_via_named", key=key, uid=segment.via.uid, name=segment.via.comment)
+        return Why("key_via", key=key, uid=segment.via.uid)
     if segment.back == 0:
-        return "in the last message"
-    return f"in the message {segment.back} before the last"
+        return Why("key_last", key=key)
+    return Why("key_back", key=key, back=segment.back)
 
 
 def _secondary_refusal(
@@ -214,7 +235,7 @@ def _secondary_refusal(
     }[entry.logic]
     if allowed:
         return None
-    return f"secondary keys not matched ({entry.logic}: {found} of {len(keys)})"
+    return Why("secondary", logic=entry.logic, found=found, total=len(keys))
 
 
 def _scan(
@@ -223,7 +244,7 @@ def _scan(
     """The hit when the entry fires on its scanned text, else why it does not."""
     book, entry = candidate.book, candidate.entry
     if entry.constant:
-        return _Hit(candidate, "constant")
+        return _Hit(candidate, Why("constant"))
     depth = book.scan_depth if entry.scan_depth is None else entry.scan_depth
     hay = haystack(depth, book.recursive_scanning)
     case = book.case_sensitive if entry.case_sensitive is None else entry.case_sensitive
@@ -237,9 +258,9 @@ def _scan(
             refusal = _secondary_refusal(entry, hay, case, whole, fill)
             if refusal is not None:
                 return refusal
-        return _Hit(candidate, f'key "{key}" {_where(segment)}', key, segment)
-    scope = "the last message" if depth == 1 else f"the last {depth} messages"
-    return f"no key in {scope}" + (" or in other entries' contents" if hay.recursed else "")
+        return _Hit(candidate, _found(key, segment), key, segment)
+    scope = "1" if depth == 1 else "n"
+    return Why(f"no_key_{scope}" + ("_recursed" if hay.recursed else ""), depth=depth)
 
 
 class _Admission:
@@ -265,16 +286,16 @@ class _Admission:
         for hit in sorted(hits, key=lambda hit: hit.candidate.priority()):
             candidate, entry = hit.candidate, hit.candidate.entry
             if self.overflowed:
-                self._skip(candidate, "over the token budget", sweep)
+                self._skip(candidate, Why("budget_after"), sweep)
                 continue
             if entry.use_probability and entry.probability < 100:
                 if not self.rng() * 100 < entry.probability:
-                    self._skip(candidate, f"lost its {entry.probability}% chance", sweep)
+                    self._skip(candidate, Why("chance", probability=entry.probability), sweep)
                     continue
             cost = self.count(candidate.content)
             if self.used + cost > self.budget:
                 self.overflowed = True
-                reason = f"over the token budget ({self.used} + {cost} > {self.budget})"
+                reason = Why("budget", used=self.used, cost=cost, budget=self.budget)
                 self._skip(candidate, reason, sweep)
                 continue
             self.used += cost
@@ -307,15 +328,15 @@ def _candidates(
     for book_index, book in enumerate(books):
         for index, entry in enumerate(book.entries):
             content = fill(entry.content)
-            reason = ""
+            reason: Why | None = None
             if not entry.enabled:
-                reason = "disabled"
+                reason = Why("disabled")
             elif _PLACEMENT[entry.position] is None:
-                reason = "placed at an outlet, which this app does not have"
+                reason = Why("outlet")
             elif not content.strip():
-                reason = "no content"
+                reason = Why("no_content")
             elif not entry.constant and not entry.keys:
-                reason = "no keys"
+                reason = Why("no_keys")
             if reason:
                 skipped.append(EntryOutcome(book_index, entry, False, reason, sweep=0))
             else:

@@ -192,3 +192,15 @@ def test_without_a_chat_choice_the_characters_persona_then_the_default_speaks() 
     chosen = book.chosen_for(ILSE.id, kai.id)
     assert persona_of(state, Preferences(personas=chosen)).name == "Kai"  # type: ignore[arg-type]
     assert persona_of(state, Preferences(user_name="Sam")).name == "Sam"  # type: ignore[arg-type]
+
+
+def test_why_an_entry_fired_can_be_said_in_korean() -> None:
+    from app.worldinfo import Why
+
+    result = build_prompt(ILSE, _chat("The castle?"), extras=_extras())
+    assert result.activation is not None
+    reasons = [outcome.reason for outcome in result.activation.fired]
+    assert all(isinstance(reason, Why) for reason in reasons)
+    said = {reason.say("ko") for reason in reasons if isinstance(reason, Why)}
+    assert '마지막 메시지에 키워드 "castle"' in said
+    assert "항상 켜짐" in said
