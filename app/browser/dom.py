@@ -10,7 +10,7 @@ from typing import Any
 from pyscript import document, window
 from pyscript.ffi import create_proxy
 
-__all__ = ["Listeners", "Timer", "by_id", "delegate", "element", "on", "spawn"]
+__all__ = ["Listeners", "Timer", "by_id", "delegate", "element", "on", "show_notice", "spawn"]
 
 _LISTENERS: list[Any] = []  # proxies must outlive the call that created them
 _TASKS: set[asyncio.Task[Any]] = set()
@@ -71,6 +71,14 @@ def delegate(
         return handler(str(holder.getAttribute("data-id")) if holder else "", target)
 
     on(root, event, dispatch)
+
+
+def show_notice(element_id: str, text: str | None, *, error: bool = False) -> None:
+    """A sheet's message line: ``text`` as an error or as a note (``None``: hidden)."""
+    box = by_id(element_id)
+    box.textContent = text or ""
+    box.className = "notice error" if error else "notice info"
+    box.hidden = not text
 
 
 def element(tag: str, text: str = "", *, classes: tuple[str, ...] = (), **attrs: str) -> Any:

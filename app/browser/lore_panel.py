@@ -15,7 +15,7 @@ from pyscript import window
 
 from app import lore_form
 from app.browser.chat_prefs import save_worlds
-from app.browser.dom import by_id, delegate, element, on
+from app.browser.dom import by_id, delegate, element, on, show_notice
 from app.browser.files import download_json, read_chosen_json
 from app.browser.lore_entry_view import entry_node, form_values
 
@@ -145,10 +145,7 @@ class LorePanel:
     # -- keeping --------------------------------------------------------------------------
 
     def _message(self, text: str | None, *, error: bool = False) -> None:
-        box = by_id("lore-message")
-        box.textContent = text or ""
-        box.className = "notice error" if error else "notice info"
-        box.hidden = not text
+        show_notice("lore-message", text, error=error)
 
     async def _save(self) -> None:
         book = self._edited()

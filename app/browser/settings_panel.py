@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from app.browser import prefs
-from app.browser.dom import by_id, on
+from app.browser.dom import by_id, on, show_notice
 from app.browser.files import download_json, read_chosen_json
 from app.i18n import Translate
 from app.prompt import DEFAULT_SYSTEM_PROMPT, GenerationSettings
@@ -38,10 +38,7 @@ class SettingsPanel:
         return self.form.elements.namedItem(name)
 
     def _message(self, text: str | None, *, error: bool = False) -> None:
-        box = by_id("settings-message")
-        box.textContent = text or ""
-        box.className = "notice error" if error else "notice info"
-        box.hidden = not text
+        show_notice("settings-message", text, error=error)
 
     async def open(self) -> None:
         """Fill the form from storage and show it (an earlier message cleared first, so one an
