@@ -66,12 +66,14 @@ def memory(page: Page, cdp: CDPSession) -> tuple[int, int]:
 
 
 def send(page: Page, text: str) -> None:
-    """Send ``text`` and wait until its reply has finished streaming."""
+    """Send ``text`` and wait until its reply is stored (the streamed view, which has no
+    ``data-id``, gives way to the stored message only once the write is done)."""
     asked = page.evaluate("globalThis.__scriptedEngineLog?.requests.length ?? 0")
     page.fill("#prompt", text)
     page.keyboard.press("Enter")
     page.wait_for_function(f"globalThis.__scriptedEngineLog.requests.length > {asked}")
     expect(page.locator("#chat .message.assistant[data-state=streaming]")).to_have_count(0)
+    expect(page.locator("#chat .message.assistant:not([data-id])")).to_have_count(0)
     expect(page.locator("#prompt")).to_be_enabled()
 
 
