@@ -21,7 +21,11 @@ __all__ = ["impersonate"]
 
 
 async def impersonate(talk: Conversation) -> None:
-    """Write the user's next message for them (nothing while a reply streams or no model)."""
+    """Write the user's next message for them (nothing while a reply streams or no model);
+    a reply that just ended is stored first, as before a turn."""
+    if talk.reply is not None:
+        return
+    await talk.settled()
     if talk.busy or not talk.engine.ready or talk.state.session is None:
         return
     try:
