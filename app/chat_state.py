@@ -356,15 +356,8 @@ def plan_impersonation(
         raise PromptError("no chat is open")
     nudge = Message.new(state.session.id, "user", IMPERSONATE_NUDGE, seq=next_seq(state.messages))
     settings = prefs.settings.merged({**state.session.settings, "thinking": False})
-    prompt = build_prompt(
-        state.character,
-        [*state.messages, nudge],
-        user_name=persona_of(state, prefs).name,
-        global_system_prompt=prefs.system_prompt,
-        context_window=context_window,
-        max_reply_tokens=reply_token_budget(settings, model_id=model_id),
-        extras=prompt_extras(state, prefs),
-    )
+    history = [*state.messages, nudge]
+    prompt = _prompt(state, prefs, history, settings, model_id=model_id, window=context_window)
     return ReplyPlan(prompt, generation_options(settings, model_id=model_id), None, model_id)
 
 
@@ -401,17 +394,32 @@ def plan_reply(
     settings = prefs.settings.merged(
         {"thinking": state.session.thinking_enabled, **state.session.settings}
     )
-    prompt = build_prompt(
+    prompt = _prompt(state, prefs, history, settings, model_id=model_id, window=context_window)
+    options = generation_options(settings, model_id=model_id)
+    return ReplyPlan(prompt, options, target, model_id, continuing)
+
+
+def _prompt(
+    state: ChatState,
+    prefs: Preferences,
+    history: Sequence[Message],
+    settings: GenerationSettings,
+    *,
+    model_id: str,
+    window: int,
+) -> PromptResult:
+    """The open chat's prompt for ``history``: its persona, books and notes, the settings'
+    reply budget."""
+    assert state.character is not None
+    return build_prompt(
         state.character,
         history,
         user_name=persona_of(state, prefs).name,
         global_system_prompt=prefs.system_prompt,
-        context_window=context_window,
+        context_window=window,
         max_reply_tokens=reply_token_budget(settings, model_id=model_id),
         extras=prompt_extras(state, prefs),
     )
-    options = generation_options(settings, model_id=model_id)
-    return ReplyPlan(prompt, options, target, model_id, continuing)
 
 
 def start_reply(state: ChatState) -> ChatState:

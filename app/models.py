@@ -28,6 +28,7 @@ __all__ = [
     "builtin_characters",
     "new_id",
     "now_iso",
+    "read_fields",
     "retranslated_builtins",
 ]
 
@@ -130,7 +131,7 @@ _READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
 """How a field of each annotated type is read back from a stored dict."""
 
 
-def _read_fields(record: type[Any], data: object, what: str) -> dict[str, Any]:
+def read_fields(record: type[Any], data: object, what: str) -> dict[str, Any]:
     """Every field of the dataclass ``record`` read from ``data`` by its annotated type.
 
     One reader per type instead of one line per field, so a field added to a record is stored
@@ -211,7 +212,7 @@ class Character:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Character:
         """The character stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = _read_fields(cls, data, "character")
+        stored = read_fields(cls, data, "character")
         return cls(**{**stored, "id": stored["id"] or new_id()})
 
 
@@ -273,7 +274,7 @@ class ChatSession:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChatSession:
         """The session stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = _read_fields(cls, data, "chat session")
+        stored = read_fields(cls, data, "chat session")
         if not stored["id"]:
             raise ModelError("a stored chat session has no id")
         return cls(**stored)
@@ -411,7 +412,7 @@ class Message:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """The message stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = _read_fields(cls, data, "message")
+        stored = read_fields(cls, data, "message")
         if not stored["id"]:
             raise ModelError("a stored message has no id")
         if not stored["swipes"] and "content" in data:  # a flat {role, content} record

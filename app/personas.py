@@ -9,10 +9,10 @@ personas). Stored as plain dicts in the settings store, so "export all data" car
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.models import new_id
+from app.models import ModelError, new_id, read_fields
 
 __all__ = [
     "MAX_PERSONAS",
@@ -45,21 +45,16 @@ class Persona:
     @classmethod
     def read(cls, data: object) -> Persona | None:
         """The persona stored as ``data``, cut to size; ``None`` when it is not one."""
-        if not isinstance(data, Mapping):
+        try:
+            stored = read_fields(cls, data, "persona")
+        except ModelError:
             return None
-        values = {key: data.get(key) for key in ("id", "name", "description", "avatar")}
-        if not all(isinstance(value, str) for value in values.values() if value is not None):
+        name = stored["name"].strip()[:MAX_NAME]
+        if not stored["id"] or not name:
             return None
-        name = str(values["name"] or "").strip()[:MAX_NAME]
-        if not values["id"] or not name:
-            return None
-        avatar = str(values["avatar"] or "")
-        return cls(
-            id=str(values["id"]),
-            name=name,
-            description=str(values["description"] or "")[:MAX_DESCRIPTION],
-            avatar=avatar if avatar.startswith(_SAFE_AVATAR) else "",
-        )
+        avatar = stored["avatar"] if stored["avatar"].startswith(_SAFE_AVATAR) else ""
+        description = stored["description"][:MAX_DESCRIPTION]
+        return cls(id=stored["id"], name=name, description=description, avatar=avatar)
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ class PersonaBook:
 
     personas: tuple[Persona, ...] = ()
     default_id: str = ""
-    by_character: Mapping[str, str] | None = None
+    by_character: Mapping[str, str] = field(default_factory=dict)
     """character id -> persona id."""
 
     def get(self, persona_id: str) -> Persona | None:
@@ -80,7 +75,7 @@ class PersonaBook:
         return {
             "personas": [asdict(persona) for persona in self.personas],
             "default": self.default_id,
-            "byCharacter": dict(self.by_character or {}),
+            "byCharacter": dict(self.by_character),
         }
 
     @classmethod
@@ -117,7 +112,7 @@ class PersonaBook:
 
     def removed(self, persona_id: str) -> PersonaBook:
         """This book without the persona (and every choice of it)."""
-        links = {k: v for k, v in (self.by_character or {}).items() if v != persona_id}
+        links = {k: v for k, v in self.by_character.items() if v != persona_id}
         return PersonaBook(
             tuple(p for p in self.personas if p.id != persona_id),
             "" if self.default_id == persona_id else self.default_id,
@@ -126,7 +121,7 @@ class PersonaBook:
 
     def chosen_for(self, character_id: str, persona_id: str) -> PersonaBook:
         """This book with ``persona_id`` chosen for the character (``""``: no choice)."""
-        links = {k: v for k, v in (self.by_character or {}).items() if k != character_id}
+        links = {k: v for k, v in self.by_character.items() if k != character_id}
         if persona_id and self.get(persona_id):
             links[character_id] = persona_id
         return replace(self, by_character=links)
@@ -137,7 +132,7 @@ def active_persona(
 ) -> Persona:
     """Who the user is in a chat: the chat's choice, else the character's, else the default,
     else a persona with the app-wide name and nothing more."""
-    links = book.by_character or {}
+    links = book.by_character
     for persona_id in (chat_choice, links.get(character_id, ""), book.default_id):
         persona = book.get(persona_id) if persona_id else None
         if persona is not None:

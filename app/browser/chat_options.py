@@ -75,7 +75,7 @@ class ChatOptions:
         if state.session is None or state.character is None:
             return
         personas = [(p.id, p.name) for p in prefs.personas.personas]
-        links = prefs.personas.by_character or {}
+        links = prefs.personas.by_character
         _fill_select(
             self._field("persona_chat"),
             [("", self.t("options.persona_inherit")), *personas],

@@ -21,7 +21,7 @@ def test_removing_a_persona_forgets_every_choice_of_it() -> None:
     book = PersonaBook().saved(mina).saved(kai).chosen_for("c", mina.id).removed(mina.id)
     assert book.personas == (kai,)
     assert book.default_id == ""
-    assert dict(book.by_character or {}) == {}
+    assert dict(book.by_character) == {}
 
 
 def test_what_cannot_be_read_is_left_out() -> None:
@@ -40,7 +40,7 @@ def test_what_cannot_be_read_is_left_out() -> None:
     assert book.personas[0] == Persona("a", "Ok")  # the unsafe picture dropped
     assert len(book.personas) == MAX_PERSONAS - 3
     assert book.default_id == ""
-    assert dict(book.by_character or {}) == {"c1": "a"}
+    assert dict(book.by_character) == {"c1": "a"}
     assert PersonaBook.read("nonsense") == PersonaBook()
 
 
