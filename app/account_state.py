@@ -10,28 +10,10 @@ them. Unit-tested under CPython (``tests/unit/test_account_state.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from app.account import UNKNOWN, AccountUser, Unknown
-
-__all__ = [
-    "AccountState",
-    "AccountStep",
-    "Adopt",
-    "AskAgain",
-    "Become",
-    "CheckStatus",
-    "OfferAdoption",
-    "RemoveData",
-    "Restore",
-    "ResumeOutbox",
-    "adoption_answered",
-    "error_text",
-    "logged_in",
-    "logged_out",
-    "other_tab",
-    "reconnected",
-    "status_answered",
-]
+from app.steps import Step
 
 
 @dataclass(frozen=True)
@@ -54,42 +36,24 @@ class Become:
     broadcast: bool
 
 
-@dataclass(frozen=True)
-class RemoveData:
-    """Remove this account's chats and logs from this device (logout with "remove")."""
+class Chore(Enum):
+    """What is done for one account."""
 
-    user: AccountUser
-
-
-@dataclass(frozen=True)
-class ResumeOutbox:
-    """Log entries may be sent again, as ``user``."""
-
-    user: AccountUser
-
-
-@dataclass(frozen=True)
-class OfferAdoption:
-    """Ask whether chats written while logged out join ``user`` (``asked``: the user just
-    logged in, so ask even if they once said "keep them separate")."""
-
-    user: AccountUser
-    asked: bool
-
-
-@dataclass(frozen=True)
-class Adopt:
-    """The chats written while logged out join ``user`` (``yes``), or stay apart for good."""
-
-    user: AccountUser
-    yes: bool
-
-
-@dataclass(frozen=True)
-class Restore:
-    """Pull this account's chats from the server (once per browser)."""
-
-    user: AccountUser
+    REMOVE_DATA = "remove-data"
+    """Remove its chats and logs from this device (logout with "remove")."""
+    RESUME_OUTBOX = "resume-outbox"
+    """Its log entries may be sent again."""
+    RESTORE = "restore"
+    """Pull its chats from the server (once per browser)."""
+    OFFER_ADOPTION = "offer-adoption"
+    """Ask whether the chats written while logged out join it, unless the user once said
+    "keep them separate"."""
+    ASK_ADOPTION = "ask-adoption"
+    """Ask that even if the user once said "keep them separate" (they just logged in)."""
+    ADOPT = "adopt"
+    """The chats written while logged out join it."""
+    KEEP_APART = "keep-apart"
+    """The chats written while logged out stay apart from it for good."""
 
 
 @dataclass(frozen=True)
@@ -98,21 +62,15 @@ class CheckStatus:
 
 
 @dataclass(frozen=True)
-class AskAgain:
-    """The answer was unclear (an error, a timeout): say "checking" and ask again later."""
+class ForAccount:
+    """Do ``chore`` for ``user``."""
+
+    chore: Chore
+    user: AccountUser
 
 
-AccountEffect = (
-    Become | RemoveData | ResumeOutbox | OfferAdoption | Adopt | Restore | CheckStatus | AskAgain
-)
-
-
-@dataclass(frozen=True)
-class AccountStep:
-    """The next state and its effects, in order."""
-
-    state: AccountState
-    effects: tuple[AccountEffect, ...] = ()
+AccountEffect = Become | ForAccount | CheckStatus
+AccountStep = Step[AccountState, AccountEffect]
 
 
 def _signed_in(state: AccountState, user: AccountUser, *, asked: bool) -> AccountStep:
@@ -121,21 +79,22 @@ def _signed_in(state: AccountState, user: AccountUser, *, asked: bool) -> Accoun
         (
             Become(user, changed=user != state.user, broadcast=asked),
             # asked before anything slow: the sheet closes at once when there is no question
-            OfferAdoption(user, asked=asked),
-            ResumeOutbox(user),
-            Restore(user),
+            ForAccount(Chore.ASK_ADOPTION if asked else Chore.OFFER_ADOPTION, user),
+            ForAccount(Chore.RESUME_OUTBOX, user),
+            ForAccount(Chore.RESTORE, user),
         ),
     )
 
 
 def status_answered(
     state: AccountState, found: AccountUser | Unknown | None, *, asked_at: int
-) -> AccountStep:
-    """The server answered the status check asked when ``changes`` was ``asked_at``."""
+) -> AccountStep | None:
+    """The server answered the status check asked when ``changes`` was ``asked_at``;
+    ``None``: the answer was unclear (an error, a timeout): say "checking", ask again later."""
     if asked_at != state.changes:  # the user logged in or out meanwhile: that is newer
         return AccountStep(state)
     if found is UNKNOWN or isinstance(found, Unknown):
-        return AccountStep(state, (AskAgain(),))
+        return None
     if found is None:
         nobody = replace(state, user=None, known=True)
         return AccountStep(nobody, (Become(None, changed=state.user is not None, broadcast=False),))
@@ -154,7 +113,7 @@ def logged_out(state: AccountState, *, remove: bool) -> AccountStep:
     out = AccountState(user=None, known=True, changes=state.changes + 1)
     become = Become(None, changed=leaving is not None, broadcast=True)
     if remove and leaving is not None:
-        return AccountStep(out, (RemoveData(leaving), become))
+        return AccountStep(out, (ForAccount(Chore.REMOVE_DATA, leaving), become))
     return AccountStep(out, (become,))
 
 
@@ -176,9 +135,14 @@ def adoption_answered(state: AccountState, *, yes: bool) -> AccountStep:
     """The user answered whether the chats written while logged out join this account."""
     if state.user is None:
         return AccountStep(state)
-    effects: tuple[AccountEffect, ...] = (Adopt(state.user, yes=yes),)
+    effects: tuple[AccountEffect, ...] = (
+        ForAccount(Chore.ADOPT if yes else Chore.KEEP_APART, state.user),
+    )
     if yes:
-        effects += (Become(state.user, changed=True, broadcast=False), ResumeOutbox(state.user))
+        effects += (
+            Become(state.user, changed=True, broadcast=False),
+            ForAccount(Chore.RESUME_OUTBOX, state.user),
+        )
     return AccountStep(state, effects)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from app import steps
 from app.conversation import (
     history_for_reply,
     log_entries,
@@ -212,17 +213,7 @@ class StopReply:
 Effect = Store | Forget | Draw | Generate | StopReply
 
 
-@dataclass(frozen=True)
-class Step:
-    """The next state and the effects that make it real, in order."""
-
-    state: ChatState
-    effects: tuple[Effect, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        """Whether the action did anything."""
-        return bool(self.effects)
+Step = steps.Step[ChatState, Effect]
 
 
 def _idle(state: ChatState) -> Step:

@@ -9,48 +9,23 @@ effects. Unit-tested under CPython (``tests/unit/test_engine_state.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from app.engine_errors import EngineError, ErrorKind
-
-__all__ = [
-    "Banner",
-    "Composer",
-    "EngineState",
-    "EngineStep",
-    "Load",
-    "Notice",
-    "Place",
-    "Remember",
-    "RequestRelease",
-    "ShowError",
-    "Status",
-    "StopReply",
-    "Unload",
-    "WaitForLock",
-    "generation_failed",
-    "load_failed",
-    "load_requested",
-    "loaded",
-    "lock_acquired",
-    "release_requested",
-    "started",
-    "take_over",
-    "unloaded",
-]
+from app.steps import Step
 
 
 class Place(StrEnum):
     """Where the engine is, from this tab's side."""
 
+    #: Nobody runs it (or this tab has not asked yet).
     FREE = "free"
-    """Nobody runs it (or this tab has not asked yet)."""
+    #: This tab holds the lock.
     HERE = "here"
-    """This tab holds the lock."""
+    #: Another tab held it when this one asked.
     OTHER_TAB = "other-tab"
-    """Another tab held it when this one asked."""
+    #: This tab had it and gave it to another tab.
     MOVED = "moved"
-    """This tab had it and gave it to another tab."""
 
 
 @dataclass(frozen=True)
@@ -89,48 +64,6 @@ class Banner:
 
 
 @dataclass(frozen=True)
-class ShowError:
-    """The engine banner as an error, with "Load" again when ``retry`` is a model id."""
-
-    error: EngineError
-    retry: str | None
-
-
-@dataclass(frozen=True)
-class Composer:
-    """The composer usable or not (and its placeholder saying why)."""
-
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class WaitForLock:
-    """Queue for the lock; ``lock_acquired`` follows when it comes."""
-
-
-@dataclass(frozen=True)
-class RequestRelease:
-    """Ask the tab holding the lock to let go."""
-
-
-@dataclass(frozen=True)
-class Load:
-    """Download (or read from the cache) and load ``model_id``, with progress."""
-
-    model_id: str
-
-
-@dataclass(frozen=True)
-class Unload:
-    """Unload the engine here."""
-
-
-@dataclass(frozen=True)
-class StopReply:
-    """Stop a reply that is streaming (it is kept)."""
-
-
-@dataclass(frozen=True)
 class Status:
     """The status line: message ``key`` in state ``kind``, about ``model``."""
 
@@ -140,32 +73,47 @@ class Status:
 
 
 @dataclass(frozen=True)
-class Remember:
-    """Keep ``model_id`` as the model to load next time (and on getting the lock back)."""
+class ShowError:
+    """The engine banner as an error, with "Load" again when ``retry`` is a model id."""
+
+    error: EngineError
+    retry: str | None = None
+
+
+@dataclass(frozen=True)
+class Load:
+    """Keep ``model_id`` as the model to load next time (and on getting the lock back), then
+    download it (or read it from the cache) and load it, with progress."""
 
     model_id: str
 
 
-EngineEffect = (
-    (Banner | ShowError | Composer | WaitForLock | RequestRelease | Load | Unload | StopReply)
-    | Status
-    | Remember
-)
+class Task(Enum):
+    """The effects that carry nothing."""
+
+    #: The composer is usable (its placeholder says so).
+    OPEN_COMPOSER = "open-composer"
+    #: The composer is not usable (its placeholder says why).
+    CLOSE_COMPOSER = "close-composer"
+    #: Queue for the lock; ``lock_acquired`` follows when it comes.
+    WAIT_FOR_LOCK = "wait-for-lock"
+    #: Ask the tab holding the lock to let go.
+    REQUEST_RELEASE = "request-release"
+    #: Unload the engine here.
+    UNLOAD = "unload"
+    #: Stop a reply that is streaming (it is kept).
+    STOP_REPLY = "stop-reply"
 
 
-@dataclass(frozen=True)
-class EngineStep:
-    """The next state and its effects, in order."""
-
-    state: EngineState
-    effects: tuple[EngineEffect, ...] = ()
+EngineEffect = Banner | ShowError | Status | Load | Task
+EngineStep = Step[EngineState, EngineEffect]
 
 
 def _queue(state: EngineState) -> tuple[EngineState, tuple[EngineEffect, ...]]:
     """Wait for the lock (once: a tab already queued does not queue again)."""
     if state.waiting:
         return state, ()
-    return replace(state, waiting=True), (WaitForLock(),)
+    return replace(state, waiting=True), (Task.WAIT_FOR_LOCK,)
 
 
 def started(state: EngineState, *, held_elsewhere: bool) -> EngineStep:
@@ -177,7 +125,7 @@ def started(state: EngineState, *, held_elsewhere: bool) -> EngineStep:
 
 def _other_tab(state: EngineState) -> EngineStep:
     state, queued = _queue(replace(state, place=Place.OTHER_TAB))
-    return EngineStep(state, (Composer(False), Banner(Notice.OTHER_TAB), *queued))
+    return EngineStep(state, (Task.CLOSE_COMPOSER, Banner(Notice.OTHER_TAB), *queued))
 
 
 def load_requested(state: EngineState, model_id: str, *, lock_held: bool) -> EngineStep:
@@ -189,9 +137,8 @@ def load_requested(state: EngineState, model_id: str, *, lock_held: bool) -> Eng
     return EngineStep(
         loading,
         (
-            Remember(model_id),
             Banner(None),
-            Composer(False),
+            Task.CLOSE_COMPOSER,
             Status("model.loading", "loading", model_id),
             Load(model_id),
         ),
@@ -201,7 +148,7 @@ def load_requested(state: EngineState, model_id: str, *, lock_held: bool) -> Eng
 def loaded(state: EngineState, model_id: str) -> EngineStep:
     """The model is loaded: the composer opens."""
     done = replace(state, model_id=model_id, loading=None)
-    return EngineStep(done, (Status("model.loaded", "model-ready", model_id), Composer(True)))
+    return EngineStep(done, (Status("model.loaded", "model-ready", model_id), Task.OPEN_COMPOSER))
 
 
 def load_failed(state: EngineState, error: EngineError) -> EngineStep:
@@ -224,7 +171,7 @@ def generation_failed(state: EngineState, error: EngineError) -> EngineStep:
     if error.kind not in _ENGINE_GONE or state.model_id is None:
         return EngineStep(state, (ShowError(error, None),))
     gone = replace(state, model_id=None, loading=None)
-    return EngineStep(gone, (Unload(), Composer(False), ShowError(error, state.model_id)))
+    return EngineStep(gone, (Task.UNLOAD, Task.CLOSE_COMPOSER, ShowError(error, state.model_id)))
 
 
 def release_requested(state: EngineState) -> EngineStep:
@@ -233,14 +180,14 @@ def release_requested(state: EngineState) -> EngineStep:
     moved = replace(state, place=Place.MOVED, model_id=None, loading=None, waiting=False)
     moved, queued = _queue(moved)
     return EngineStep(
-        moved, (StopReply(), Unload(), Composer(False), Banner(Notice.MOVED), *queued)
+        moved, (Task.STOP_REPLY, Task.UNLOAD, Task.CLOSE_COMPOSER, Banner(Notice.MOVED), *queued)
     )
 
 
 def take_over(state: EngineState) -> EngineStep:
     """ "Use it here": queue (if not already) and ask the holder to let go."""
     state, queued = _queue(state)
-    return EngineStep(state, (*queued, RequestRelease()))
+    return EngineStep(state, (*queued, Task.REQUEST_RELEASE))
 
 
 def lock_acquired(state: EngineState, *, preferred: str | None) -> EngineStep:
@@ -256,4 +203,4 @@ def unloaded(state: EngineState, model_id: str) -> EngineStep:
     """A cached model was deleted: if it was the loaded one, the composer closes."""
     if state.model_id != model_id:
         return EngineStep(state)
-    return EngineStep(replace(state, model_id=None), (Unload(), Composer(False)))
+    return EngineStep(replace(state, model_id=None), (Task.UNLOAD, Task.CLOSE_COMPOSER))

@@ -16,7 +16,7 @@ from pyscript import window
 
 from app import account_state, preferences
 from app.account import UNKNOWN, AccountUser, read_status, status_retry_delay
-from app.account_state import AccountState, AccountStep
+from app.account_state import AccountState, AccountStep, Chore
 from app.browser import account_view, prefs
 from app.browser.adoption import adopted, offer_adoption
 from app.browser.dom import by_id, on, spawn
@@ -51,11 +51,8 @@ class AccountPanel:
         on_account: Callable[[AccountUser | None], Awaitable[None]],
         on_login: Callable[[str], Awaitable[None]],
     ) -> None:
-        self.t = t
-        self.runtime = runtime
-        self.repo = repo
-        self._on_account = on_account
-        self._on_login = on_login
+        self.t, self.runtime, self.repo = t, runtime, repo
+        self._on_account, self._on_login = on_account, on_login
         self.account = AccountState(user=last_user())
         self.state: OutboxState | None = None
         self.failed = FailedEntries(t, runtime)
@@ -113,7 +110,7 @@ class AccountPanel:
             except NetworkError:
                 found = UNKNOWN
             step = account_state.status_answered(self.account, found, asked_at=asked_at)
-            if not any(isinstance(e, account_state.AskAgain) for e in step.effects):
+            if step is not None:
                 await self._apply(step)
                 return
             self._render(checking=True)
@@ -125,25 +122,28 @@ class AccountPanel:
         """Perform ``step``'s effects in order, with its state in place first."""
         self.account = step.state
         for effect in step.effects:
-            if isinstance(effect, account_state.RemoveData):
-                await self.repo.remove_account_data(effect.user.id)
-                prefs.drop(preferences.restored_key(effect.user.id))  # pull it all next time
+            if isinstance(effect, account_state.ForAccount):
+                await self._chore(effect.chore, effect.user)
             elif isinstance(effect, account_state.Become):
                 await self._become(effect)
-            elif isinstance(effect, account_state.ResumeOutbox):
-                await self.runtime.login(effect.user.to_dict())
-            elif isinstance(effect, account_state.OfferAdoption):
-                offered = await offer_adoption(
-                    self.t, self.repo, self.dialog, effect.user, asked=effect.asked
-                )
-                if effect.asked and not offered:
-                    self.dialog.close()  # logged in, nothing to ask: the sheet is done
-            elif isinstance(effect, account_state.Adopt):
-                await adopted(self.repo, effect.user, yes=effect.yes)
-            elif isinstance(effect, account_state.Restore):
-                await self._on_login(effect.user.id)
-            elif isinstance(effect, account_state.CheckStatus):
-                spawn(self.start())
+            else:
+                spawn(self.start())  # CheckStatus
+
+    async def _chore(self, chore: Chore, user: AccountUser) -> None:
+        if chore is Chore.REMOVE_DATA:
+            await self.repo.remove_account_data(user.id)
+            prefs.drop(preferences.restored_key(user.id))  # pull it all next time
+        elif chore is Chore.RESUME_OUTBOX:
+            await self.runtime.login(user.to_dict())
+        elif chore is Chore.RESTORE:
+            await self._on_login(user.id)
+        elif chore in (Chore.ADOPT, Chore.KEEP_APART):
+            await adopted(self.repo, user, yes=chore is Chore.ADOPT)
+        else:
+            asked = chore is Chore.ASK_ADOPTION
+            offered = await offer_adoption(self.t, self.repo, self.dialog, user, asked=asked)
+            if asked and not offered:
+                self.dialog.close()  # logged in, nothing to ask: the sheet is done
 
     async def _become(self, effect: account_state.Become) -> None:
         """``effect.user``'s chats and outbox are in use now (``None``: nobody's).

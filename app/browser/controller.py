@@ -26,7 +26,7 @@ from app.browser.model_panel import ModelPanel
 from app.browser.shell import Shell
 from app.browser.storage_panel import StoragePanel
 from app.engine_errors import EngineError
-from app.engine_state import EngineState, EngineStep
+from app.engine_state import EngineState, EngineStep, Task
 from app.gpu import GpuReport
 from app.model_choice import storage_check
 from app.progress import LoadProgress
@@ -164,12 +164,12 @@ class Controller:
 
     # -- effects ----------------------------------------------------------------------------
 
-    async def _apply(self, step: EngineStep) -> None:  # noqa: C901 - one branch per effect
+    async def _apply(self, step: EngineStep) -> None:
         """Perform ``step``'s effects in order, with its state in place first."""
         self.state = step.state
         for effect in step.effects:
-            if isinstance(effect, engine_state.Remember):
-                prefs.put(preferences.MODEL, effect.model_id)
+            if isinstance(effect, engine_state.Task):
+                await self._do(effect)
             elif isinstance(effect, engine_state.Banner):
                 if effect.notice is None:
                     self.banner.hide()
@@ -177,22 +177,25 @@ class Controller:
                     self.banner.notice(effect.notice)
             elif isinstance(effect, engine_state.ShowError):
                 self._show_error(effect.error, retry=effect.retry)
-            elif isinstance(effect, engine_state.Composer):
-                self._set_composer(enabled=effect.enabled)
             elif isinstance(effect, engine_state.Status):
                 self.shell.status(effect.key, effect.kind, model=effect.model)
-            elif isinstance(effect, engine_state.WaitForLock):
-                spawn(self._wait_for_lock())
-            elif isinstance(effect, engine_state.RequestRelease):
-                self.lock.request_release()
-            elif isinstance(effect, engine_state.StopReply):
-                if self.chat is not None:
-                    self.chat.stop()
-            elif isinstance(effect, engine_state.Unload):
-                await self.engine.unload()
-                self.models.set_current(None)
             elif isinstance(effect, engine_state.Load):
+                prefs.put(preferences.MODEL, effect.model_id)
                 await self._load_now(effect.model_id)
+
+    async def _do(self, task: Task) -> None:
+        if task in (Task.OPEN_COMPOSER, Task.CLOSE_COMPOSER):
+            self._set_composer(enabled=task is Task.OPEN_COMPOSER)
+        elif task is Task.WAIT_FOR_LOCK:
+            spawn(self._wait_for_lock())
+        elif task is Task.REQUEST_RELEASE:
+            self.lock.request_release()
+        elif task is Task.STOP_REPLY:
+            if self.chat is not None:
+                self.chat.stop()
+        else:
+            await self.engine.unload()
+            self.models.set_current(None)
 
     def _show_error(self, error: EngineError, *, retry: str | None) -> None:
         self.banner.error(error, retry=retry)

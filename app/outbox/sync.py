@@ -36,7 +36,7 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from enum import Enum
+from enum import Enum, auto
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -81,10 +81,10 @@ _UNKNOWN = ErrorInfo("unknown", "The request did not succeed.")
 class _Next(Enum):
     """What the flush does after a request."""
 
-    CONTINUE = "continue"
-    SESSION_WAIT = "session-wait"
+    CONTINUE = auto()
+    SESSION_WAIT = auto()
     """This session's remaining messages wait; other sessions go on."""
-    STOP = "stop"
+    STOP = auto()
     """Nothing more this flush (paused, or the whole outbox is on hold)."""
 
 

@@ -9,14 +9,10 @@ from app import account_state, preferences
 from app.account import UNKNOWN, AccountUser
 from app.account_state import (
     AccountState,
-    Adopt,
-    AskAgain,
     Become,
     CheckStatus,
-    OfferAdoption,
-    RemoveData,
-    Restore,
-    ResumeOutbox,
+    Chore,
+    ForAccount,
 )
 from app.outbox.state import OutboxState, sync_chip
 
@@ -35,25 +31,23 @@ def test_a_login_switches_owner_resumes_the_outbox_offers_adoption_and_restores(
     assert step.state.changes == 1
     assert step.effects == (
         Become(ALICE, changed=True, broadcast=True),
-        OfferAdoption(ALICE, asked=True),
-        ResumeOutbox(ALICE),
-        Restore(ALICE),
+        ForAccount(Chore.ASK_ADOPTION, ALICE),
+        ForAccount(Chore.RESUME_OUTBOX, ALICE),
+        ForAccount(Chore.RESTORE, ALICE),
     )
 
 
 def test_the_status_check_at_page_load_offers_adoption_only_unasked() -> None:
     step = account_state.status_answered(AccountState(user=ALICE), ALICE, asked_at=0)
-    assert OfferAdoption(ALICE, asked=False) in step.effects
+    assert ForAccount(Chore.OFFER_ADOPTION, ALICE) in step.effects
     assert Become(ALICE, changed=False, broadcast=False) in step.effects  # same user: no redraw
     assert step.state.known
 
 
 def test_an_unclear_status_answer_is_never_taken_for_logged_out() -> None:
     state = AccountState(user=ALICE)
-    step = account_state.status_answered(state, UNKNOWN, asked_at=0)
-    assert step.effects == (AskAgain(),)
-    assert step.state.user == ALICE
-    assert not step.state.known
+    # None: nothing is decided (the user stays as known so far) and the page asks again
+    assert account_state.status_answered(state, UNKNOWN, asked_at=0) is None
 
 
 def test_a_slow_status_answer_cannot_undo_a_login_made_meanwhile() -> None:
@@ -79,9 +73,9 @@ def test_logout_keeps_or_removes_the_accounts_chats_before_saying_signed_out(
     assert step.state.user is None
     assert step.state.changes == state.changes + 1
     assert step.effects[-1] == Become(None, changed=True, broadcast=True)
-    assert (RemoveData(ALICE) in step.effects) is remove
+    assert (ForAccount(Chore.REMOVE_DATA, ALICE) in step.effects) is remove
     if remove:
-        assert _types(step).index(RemoveData) < _types(step).index(Become)
+        assert _types(step).index(ForAccount) < _types(step).index(Become)
 
 
 def test_another_tabs_login_or_logout_is_followed_here() -> None:
@@ -106,10 +100,14 @@ def test_coming_back_online_asks_only_if_the_server_has_not_said() -> None:
 def test_answering_the_adoption_question() -> None:
     state = AccountState(user=ALICE, known=True)
     yes = account_state.adoption_answered(state, yes=True)
-    assert yes.effects[0] == Adopt(ALICE, yes=True)
-    assert ResumeOutbox(ALICE) in yes.effects  # the adopted chats' logs go out now
+    assert yes.effects[0] == ForAccount(Chore.ADOPT, ALICE)
+    assert (
+        ForAccount(Chore.RESUME_OUTBOX, ALICE) in yes.effects
+    )  # the adopted chats' logs go out now
     assert Become(ALICE, changed=True, broadcast=False) in yes.effects  # drawn again
-    assert account_state.adoption_answered(state, yes=False).effects == (Adopt(ALICE, yes=False),)
+    assert account_state.adoption_answered(state, yes=False).effects == (
+        ForAccount(Chore.KEEP_APART, ALICE),
+    )
     assert account_state.adoption_answered(AccountState(), yes=True).effects == ()
 
 

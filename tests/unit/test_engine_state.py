@@ -6,18 +6,13 @@ from app import engine_state
 from app.engine_errors import EngineError, ErrorKind
 from app.engine_state import (
     Banner,
-    Composer,
     EngineState,
     Load,
     Notice,
     Place,
-    Remember,
-    RequestRelease,
     ShowError,
     Status,
-    StopReply,
-    Unload,
-    WaitForLock,
+    Task,
 )
 from app.model_choice import storage_check
 
@@ -32,9 +27,9 @@ def test_a_page_that_finds_another_tab_running_the_engine_says_so_and_queues() -
     step = engine_state.started(EngineState(), held_elsewhere=True)
     assert step.state.place is Place.OTHER_TAB
     assert step.state.waiting
-    assert Composer(False) in step.effects
+    assert Task.CLOSE_COMPOSER in step.effects
     assert Banner(Notice.OTHER_TAB) in step.effects
-    assert step.effects.count(WaitForLock()) == 1
+    assert step.effects.count(Task.WAIT_FOR_LOCK) == 1
     assert engine_state.started(EngineState(), held_elsewhere=False).effects == ()
 
 
@@ -43,14 +38,14 @@ def test_loading_remembers_the_model_and_keeps_the_composer_closed_until_loaded(
     assert step.state.loading == MODEL
     assert step.state.place is Place.HERE
     assert not step.state.ready
-    assert _kinds(step)[-1] is Load  # everything else is shown before the download starts
-    assert Remember(MODEL) in step.effects
-    assert Composer(False) in step.effects
+    # remembered and everything else shown before the download starts
+    assert step.effects[-1] == Load(MODEL)
+    assert Task.CLOSE_COMPOSER in step.effects
     assert Banner(None) in step.effects
     done = engine_state.loaded(step.state, MODEL)
     assert done.state.ready
     assert done.state.model_id == MODEL
-    assert Composer(True) in done.effects
+    assert Task.OPEN_COMPOSER in done.effects
     assert Status("model.loaded", "model-ready", MODEL) in done.effects
 
 
@@ -58,9 +53,9 @@ def test_without_the_lock_nothing_loads_and_the_tab_queues_only_once() -> None:
     first = engine_state.load_requested(EngineState(), MODEL, lock_held=False)
     assert Load not in _kinds(first)
     assert first.state.place is Place.OTHER_TAB
-    assert WaitForLock() in first.effects
+    assert Task.WAIT_FOR_LOCK in first.effects
     again = engine_state.load_requested(first.state, MODEL, lock_held=False)
-    assert WaitForLock() not in again.effects
+    assert Task.WAIT_FOR_LOCK not in again.effects
 
 
 def test_a_failed_load_is_shown_with_retry_only_when_retrying_can_help() -> None:
@@ -88,11 +83,10 @@ def test_giving_the_engine_to_another_tab_stops_the_reply_first_then_unloads() -
         engine_state.load_requested(EngineState(), MODEL, lock_held=True).state, MODEL
     ).state
     step = engine_state.release_requested(here)
-    kinds = _kinds(step)
-    assert kinds.index(StopReply) < kinds.index(Unload)
+    assert step.effects.index(Task.STOP_REPLY) < step.effects.index(Task.UNLOAD)
     assert Banner(Notice.MOVED) in step.effects
-    assert Composer(False) in step.effects
-    assert WaitForLock() in step.effects  # to get it back when the other tab lets go
+    assert Task.CLOSE_COMPOSER in step.effects
+    assert Task.WAIT_FOR_LOCK in step.effects  # to get it back when the other tab lets go
     assert step.state.place is Place.MOVED
     assert step.state.model_id is None
     assert not step.state.ready
@@ -101,9 +95,9 @@ def test_giving_the_engine_to_another_tab_stops_the_reply_first_then_unloads() -
 def test_use_it_here_queues_and_asks_the_holder_to_let_go() -> None:
     moved = engine_state.release_requested(EngineState(place=Place.HERE, model_id=MODEL)).state
     step = engine_state.take_over(moved)
-    assert step.effects == (RequestRelease(),)  # already queued: asks, does not queue twice
+    assert step.effects == (Task.REQUEST_RELEASE,)  # already queued: asks, does not queue twice
     fresh = engine_state.take_over(EngineState(place=Place.OTHER_TAB))
-    assert fresh.effects == (WaitForLock(), RequestRelease())
+    assert fresh.effects == (Task.WAIT_FOR_LOCK, Task.REQUEST_RELEASE)
 
 
 def test_the_lock_coming_back_loads_the_model_last_used_here() -> None:
@@ -124,7 +118,7 @@ def test_a_lost_device_while_replying_unloads_and_offers_to_load_again() -> None
     step = engine_state.generation_failed(ready, lost)
     assert step.state.model_id is None
     assert not step.state.ready
-    assert step.effects == (Unload(), Composer(False), ShowError(lost, MODEL))
+    assert step.effects == (Task.UNLOAD, Task.CLOSE_COMPOSER, ShowError(lost, MODEL))
 
 
 def test_other_reply_errors_leave_the_model_loaded() -> None:
@@ -138,7 +132,7 @@ def test_other_reply_errors_leave_the_model_loaded() -> None:
 def test_deleting_the_loaded_model_closes_the_composer() -> None:
     loaded = EngineState(place=Place.HERE, model_id=MODEL)
     step = engine_state.unloaded(loaded, MODEL)
-    assert step.effects == (Unload(), Composer(False))
+    assert step.effects == (Task.UNLOAD, Task.CLOSE_COMPOSER)
     assert step.state.model_id is None
     assert engine_state.unloaded(loaded, "another").effects == ()
 
