@@ -46,10 +46,7 @@ class ChatController:
         engine_error: Callable[[EngineError], None],
         enqueued: Callable[[], None],
     ) -> None:
-        self.shell = shell
-        self.t = shell.t
-        self.engine = engine
-        self.repo = repo
+        self.shell, self.t, self.engine, self.repo = shell, shell.t, engine, repo
         hooks = Hooks(
             t=shell.t,
             status=shell.status,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import chat_state
 from app.browser.chat_prefs import save_personas
+from app.browser.chat_sheet import ChatSheet, SheetDeps
 from app.browser.dom import by_id, element, on, spawn
 
 if TYPE_CHECKING:
@@ -32,22 +33,18 @@ def _fill_select(select: Any, choices: list[tuple[str, str]], value: str) -> Non
     select.value = value if any(key == value for key, _ in choices) else ""
 
 
-class ChatOptions:
+class ChatOptions(ChatSheet):
     """``#options-dialog`` for the open chat."""
 
     def __init__(
         self,
-        t: Translate,
-        talk: Conversation,
-        library: ChatLibrary,
-        repo: ChatRepository,
+        deps: SheetDeps,
         *,
         open_personas: Callable[[], Awaitable[None]],
         open_lore: Callable[[], Awaitable[None]],
         open_prompt: Callable[[], None],
     ) -> None:
-        self.t, self.talk, self.library, self.repo = t, talk, library, repo
-        self.dialog = by_id("options-dialog")
+        super().__init__(deps, "options-dialog")
         self.form = by_id("options-form")
         on(by_id("chat-options"), "click", lambda _e: self.open())
         on(self.form, "submit", self._submit)
@@ -172,13 +169,11 @@ def chat_sheets(
             options.refill()
         talk.render()
 
-    personas = PersonaPanel(t, talk, repo, changed)
-    lore = LorePanel(t, talk, library, repo, changed)
+    deps = SheetDeps(t, talk, library, repo)
+    personas = PersonaPanel(deps, changed)
+    lore = LorePanel(deps, changed)
     options = ChatOptions(
-        t,
-        talk,
-        library,
-        repo,
+        deps,
         open_personas=personas.open,
         open_lore=lore.open,
         open_prompt=lambda: show_prompt(t, talk.last_prompt, lang=library.shell.lang),

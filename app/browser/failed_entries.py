@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyscript import window
@@ -16,12 +17,12 @@ if TYPE_CHECKING:
 __all__ = ["FailedEntries"]
 
 
+@dataclass(frozen=True)
 class FailedEntries:
     """``#outbox-panel``: what could not be saved, and why."""
 
-    def __init__(self, t: Translate, runtime: SyncRuntime) -> None:
-        self.t = t
-        self.runtime = runtime
+    t: Translate
+    runtime: SyncRuntime
 
     async def render(self) -> None:
         """List the failed entries (the panel hides when there are none)."""

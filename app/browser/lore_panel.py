@@ -15,15 +15,12 @@ from pyscript import window
 
 from app import lore_form
 from app.browser.chat_prefs import save_worlds
+from app.browser.chat_sheet import ChatSheet, SheetDeps
 from app.browser.dom import by_id, delegate, element, on, show_notice
 from app.browser.files import download_json, read_chosen_json
 from app.browser.lore_entry_view import entry_node, form_values
 
 if TYPE_CHECKING:
-    from app.browser.chat_library import ChatLibrary
-    from app.browser.conversation import Conversation
-    from app.i18n import Translate
-    from app.storage.chat_repo import ChatRepository
     from app.worldinfo import Lorebook
 
 __all__ = ["LorePanel"]
@@ -32,20 +29,12 @@ CARD = "card:"
 """The book key of the open character's own lorebook."""
 
 
-class LorePanel:
+class LorePanel(ChatSheet):
     """``#lore-dialog``; ``on_change`` runs after a book was saved, added or removed."""
 
-    def __init__(
-        self,
-        t: Translate,
-        talk: Conversation,
-        library: ChatLibrary,
-        repo: ChatRepository,
-        on_change: Callable[[], Awaitable[None]],
-    ) -> None:
-        self.t, self.talk, self.library, self.repo = t, talk, library, repo
+    def __init__(self, deps: SheetDeps, on_change: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(deps, "lore-dialog")
         self._on_change = on_change
-        self.dialog = by_id("lore-dialog")
         self._key = CARD
         self._book: Lorebook | None = None
         on(by_id("lore-book"), "change", lambda _e: self._choose(str(by_id("lore-book").value)))

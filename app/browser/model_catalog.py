@@ -40,12 +40,9 @@ class ModelCatalog:
         panel: ModelPanel,
         on_config: Callable[[dict[str, Any]], None],
     ) -> None:
-        self.t = t
+        self.t, self.report, self.lists, self.panel = t, report, lists, panel
         self.on_config = on_config
         """Given each AppConfig built (the engine loads with it)."""
-        self.report = report
-        self.lists = lists
-        self.panel = panel
         self.cached: set[str] = set()
         self.choices: list[ModelChoice] = []
         self.recommended: str | None = None

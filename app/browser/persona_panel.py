@@ -12,32 +12,25 @@ from typing import TYPE_CHECKING, Any
 
 from app.browser.character_editor import avatar_data_url
 from app.browser.chat_prefs import save_personas
+from app.browser.chat_sheet import ChatSheet, SheetDeps
 from app.browser.dom import by_id, delegate, element, on
 from app.browser.files import read_chosen_file
 from app.personas import Persona
 
 if TYPE_CHECKING:
-    from app.browser.conversation import Conversation
-    from app.i18n import Translate
-    from app.storage.chat_repo import ChatRepository
+    pass
 
 __all__ = ["PersonaPanel"]
 
 _MAX_AVATAR = 2 * 1024 * 1024
 
 
-class PersonaPanel:
+class PersonaPanel(ChatSheet):
     """``#personas-dialog``; ``on_change`` runs after the book changed."""
 
-    def __init__(
-        self,
-        t: Translate,
-        talk: Conversation,
-        repo: ChatRepository,
-        on_change: Callable[[], Awaitable[None]],
-    ) -> None:
-        self.t, self.talk, self.repo, self._on_change = t, talk, repo, on_change
-        self.dialog = by_id("personas-dialog")
+    def __init__(self, deps: SheetDeps, on_change: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(deps, "personas-dialog")
+        self._on_change = on_change
         self.form = by_id("personas-form")
         self._editing: Persona | None = None
         on(
