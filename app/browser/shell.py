@@ -19,12 +19,28 @@ if TYPE_CHECKING:
 __all__ = ["Shell"]
 
 
+def _add_close_buttons() -> None:
+    """Give each sheet head its close button, declared once here rather than per dialog: the
+    head's ``data-close`` is the button's value ("cancel" skips the form's validation)."""
+    for head in document.querySelectorAll(".sheet-head[data-close]"):
+        value = str(head.getAttribute("data-close"))
+        button = document.createElement("button")
+        button.className = "icon-button"
+        button.value = value
+        button.formNoValidate = value == "cancel"
+        button.setAttribute("aria-label", "Close")
+        button.setAttribute("data-i18n-aria-label", "app.close")
+        button.textContent = "\u2715"
+        head.append(button)
+
+
 class Shell:
     """Writes the boot and WebGPU state into the page in the user's language."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self._status: tuple[str, str, dict[str, object]] = ("status.booting", "booting", {})
+        _add_close_buttons()
         self.apply_language(lang)
 
     def apply_language(self, lang: str) -> None:
