@@ -164,28 +164,6 @@ class SessionIn:
 
 
 @dataclass(frozen=True)
-class SessionOut:
-    """A stored chat session; ``id`` is the server's id used in message URLs."""
-
-    id: Uuid
-    client_session_id: Uuid
-    character_id: str
-    character_name: str
-    model_id: str
-    title: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    """A page of sessions, newest first; pass ``nextCursor`` back as ``cursor`` for more."""
-
-    items: list[SessionOut]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
 class MessageIn:
     """One message to store once; ``clientMessageId`` is its idempotency key in the session."""
 
@@ -198,27 +176,21 @@ class MessageIn:
     stats: Stats | None = None
 
 
-@dataclass(frozen=True)
-class MessageOut:
-    """A stored message."""
+@dataclass(frozen=True, kw_only=True)
+class SessionOut(SessionIn):
+    """A stored chat session: what was sent, with the server's ``id`` (used in message URLs)
+    and when it last changed."""
 
     id: Uuid
-    client_message_id: Uuid
+    updated_at: Timestamp
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageOut(MessageIn):
+    """A stored message: what was sent, with the server's ``id`` and its session's."""
+
+    id: Uuid
     session_id: Uuid
-    role: Role
-    content: str
-    seq: Seq
-    created_at: Timestamp
-    model_id: str | None
-    stats: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class MessagePage:
-    """Messages by ``seq``; pass ``nextAfterSeq`` back as ``afterSeq`` for more (null: no more)."""
-
-    items: list[MessageOut]
-    next_after_seq: int | None
 
 
 @dataclass(frozen=True)
@@ -253,6 +225,22 @@ class BatchOut:
     """One result per input item, in the same order."""
 
     results: list[BatchResult]
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """A page of sessions, newest first; pass ``nextCursor`` back as ``cursor`` for more."""
+
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """Messages by ``seq``; pass ``nextAfterSeq`` back as ``afterSeq`` for more (null: no more)."""
+
+    items: list[MessageOut]
+    next_after_seq: int | None
 
 
 SHAPES: tuple[type, ...] = (

@@ -100,6 +100,8 @@ def struct(shape: type) -> str:
     """One shape as a msgspec struct class."""
     absent = bool(getattr(shape, "ABSENT_WHEN_NONE", False))
     options = ', rename="camel"' + (", omit_defaults=True" if absent else "")
+    if any(item.kw_only for item in fields(shape)):  # a stored shape: what was sent, and more
+        options += ", kw_only=True"
     lines = [f"class {shape.__name__}(msgspec.Struct{options}):", f'    """{shape.__doc__}"""', ""]
     hints = get_type_hints(shape, include_extras=True)
     for item in fields(shape):

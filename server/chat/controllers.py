@@ -10,22 +10,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from server import contract
 from server.accounts.deps import requires_login
 from server.accounts.schemas import User
 from server.accounts.sessions import SESSION_AND_CSRF, SESSION_ONLY
 from server.chat import services
 from server.chat.deps import provide_owned_session
 from server.chat.schemas import CURSOR_PATTERN
-from server.contract import (
-    BatchIn,
-    BatchOut,
-    MessageIn,
-    MessageOut,
-    MessagePage,
-    SessionIn,
-    SessionOut,
-    SessionPage,
-)
 from server.routes import api_get, api_post, created_or_replayed
 from server.validation import strict_body
 
@@ -45,11 +36,11 @@ class ChatController(Controller):
         "createChatSession",
         security=SESSION_AND_CSRF,
         errors=(401, 403, 413, 429),
-        replay=(SessionOut, "Replay: this clientSessionId is stored; the stored session."),
+        replay=(contract.SessionOut, "Replay: this clientSessionId is stored; the stored session."),
     )
     async def create_session(
-        self, data: JSONBody[SessionIn], current_user: NamedDependency[User]
-    ) -> Response[SessionOut]:
+        self, data: JSONBody[contract.SessionIn], current_user: NamedDependency[User]
+    ) -> Response[contract.SessionOut]:
         """Create the session, or return the one stored under this ``clientSessionId``."""
         return created_or_replayed(await services.create_session(current_user.id, data))
 
@@ -65,7 +56,7 @@ class ChatController(Controller):
                 description="`nextCursor` of the previous page.",
             ),
         ] = None,
-    ) -> SessionPage:
+    ) -> contract.SessionPage:
         """The user's sessions, newest first, ``limit`` at a time."""
         return await services.list_sessions(current_user.id, limit, cursor)
 
@@ -74,11 +65,11 @@ class ChatController(Controller):
         "appendChatMessage",
         security=SESSION_AND_CSRF,
         errors=(401, 403, 404, 409, 413, 429),
-        replay=(MessageOut, "Replay with the same content: the stored message."),
+        replay=(contract.MessageOut, "Replay with the same content: the stored message."),
     )
     async def append_message(
-        self, data: JSONBody[MessageIn], owned_session_id: NamedDependency[UUID]
-    ) -> Response[MessageOut]:
+        self, data: JSONBody[contract.MessageIn], owned_session_id: NamedDependency[UUID]
+    ) -> Response[contract.MessageOut]:
         """Store the message once; ``409 conflict`` if its ``clientMessageId`` holds other content."""
         return created_or_replayed(await services.append_message(owned_session_id, data))
 
@@ -90,10 +81,12 @@ class ChatController(Controller):
         errors=(401, 403, 404, 413, 429),
     )
     async def append_batch(
-        self, data: JSONBody[BatchIn], owned_session_id: NamedDependency[UUID]
-    ) -> BatchOut:
+        self, data: JSONBody[contract.BatchIn], owned_session_id: NamedDependency[UUID]
+    ) -> contract.BatchOut:
         """Store many messages, each exactly as the single append would; per-item results."""
-        return BatchOut(results=await services.append_batch(owned_session_id, data.messages))
+        return contract.BatchOut(
+            results=await services.append_batch(owned_session_id, data.messages)
+        )
 
     @api_get(
         "/{session_id:uuid}/messages",
@@ -106,6 +99,6 @@ class ChatController(Controller):
         owned_session_id: NamedDependency[UUID],
         after_seq: Annotated[int, QueryParameter(name="afterSeq", ge=-1, le=2**31 - 1)] = -1,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> MessagePage:
+    ) -> contract.MessagePage:
         """The session's messages with ``seq > afterSeq``, by ``seq``."""
         return await services.list_messages(owned_session_id, after_seq, limit)
