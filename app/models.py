@@ -11,13 +11,18 @@ or dict fields either; they may be shared between a record and its successor.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "Character",
@@ -147,21 +152,40 @@ def read_fields(record: type[Any], data: object, what: str) -> dict[str, Any]:
     }
 
 
-def _as_dict(record: Any) -> dict[str, Any]:
-    """JSON-ready deep copy of every field of a record (lists stay lists)."""
-    return asdict(record)
-
-
 # --- records ----------------------------------------------------------------------------------
 
 
+class Record:
+    """What the stored records share: a JSON-ready deep copy of every field (lists stay lists),
+    and the fields read back from one; ``KIND`` names the record in errors."""
+
+    KIND: ClassVar[str] = "record"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy of every field."""
+        return asdict(cast("DataclassInstance", self))
+
+    @classmethod
+    def stored_fields(cls, data: object, *, need_id: bool = True) -> dict[str, Any]:
+        """The fields stored by :meth:`to_dict`; :class:`ModelError` when they are malformed,
+        or (``need_id``) when the record has no id."""
+        stored = read_fields(cls, data, cls.KIND)
+        if need_id and not stored["id"]:
+            raise ModelError(f"a stored {cls.KIND} has no id")
+        return stored
+
+
 @dataclass(frozen=True)
-class Character:
+class Character(Record):
     """A character the user chats with: the Character Card V2 fields plus our bookkeeping."""
+
+    KIND = "character"
 
     id: str
     """Random UUID; a built-in character has a fixed one."""
     name: str
+    builtin: bool = False
+    """Shipped with the app; recreated on every start, so not exported or deleted."""
     avatar: str = ""
     """A ``data:image/...;base64,`` URL, or empty for the generated placeholder."""
     description: str = ""
@@ -185,8 +209,6 @@ class Character:
     """The card's ``data.extensions``, kept verbatim for export."""
     card_extra: dict[str, Any] = field(default_factory=dict)
     """Other ``data`` fields of an imported card (``character_book``, V3-only fields), verbatim."""
-    builtin: bool = False
-    """Shipped with the app; recreated on every start, so not exported or deleted."""
     created_at: str = ""
     updated_at: str = ""
     owner: str = ""
@@ -205,20 +227,18 @@ class Character:
         found = [self.first_mes] if self.first_mes.strip() else []
         return found + [text for text in self.alternate_greetings if text.strip()]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready copy of every field."""
-        return _as_dict(self)
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Character:
         """The character stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = read_fields(cls, data, "character")
+        stored = cls.stored_fields(data, need_id=False)
         return cls(**{**stored, "id": stored["id"] or new_id()})
 
 
 @dataclass(frozen=True)
-class ChatSession:
+class ChatSession(Record):
     """One conversation with one character (the server's ``clientSessionId`` is ``id``)."""
+
+    KIND = "chat session"
 
     id: str
     character_id: str
@@ -267,21 +287,14 @@ class ChatSession:
         """This session with ``updated_at`` moved to ``now``."""
         return replace(self, updated_at=now or now_iso())
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready copy of every field."""
-        return _as_dict(self)
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChatSession:
         """The session stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = read_fields(cls, data, "chat session")
-        if not stored["id"]:
-            raise ModelError("a stored chat session has no id")
-        return cls(**stored)
+        return cls(**cls.stored_fields(data))
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(Record):
     """One turn of a chat. An assistant turn may have several versions ("swipes").
 
     ``swipes[i]`` is a version of the content, ``reasoning[i]`` the model's thinking for it
@@ -289,6 +302,8 @@ class Message:
     model); ``swipe_index`` picks the version shown and sent. ``id`` is the server's
     ``clientMessageId`` for the first version; see :meth:`client_message_id` for the others.
     """
+
+    KIND = "message"
 
     id: str
     session_id: str
@@ -405,16 +420,10 @@ class Message:
             thoughts[self.swipe_index] = reasoning
         return replace(self, swipes=swipes, reasoning=thoughts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready copy of every field."""
-        return _as_dict(self)
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """The message stored by :meth:`to_dict`; :class:`ModelError` when it is malformed."""
-        stored = read_fields(cls, data, "message")
-        if not stored["id"]:
-            raise ModelError("a stored message has no id")
+        stored = cls.stored_fields(data)
         if not stored["swipes"] and "content" in data:  # a flat {role, content} record
             stored["swipes"] = [_text(data, "content")]
         swipes = stored["swipes"] or [""]
@@ -442,255 +451,26 @@ def _builtin(slug: str, **fields: Any) -> Character:
     )
 
 
-_BUILTINS: tuple[dict[str, Any], ...] = (
-    dict(
-        slug="navigator-ilse",
-        name="Ilse Marrow",
-        description=(
-            "{{char}} is the navigator of the Lantern Moth, a patched-up sky-ship that "
-            "carries mail and odd cargo between floating islands. She is in her thirties, "
-            "wears brass goggles pushed into wind-tangled hair, and keeps her charts in a "
-            "leather tube she never lets out of reach. She reads weather the way other people "
-            "read faces and has a private, slightly superstitious respect for the wind."
-        ),
-        personality=(
-            "dry-humoured, calm under pressure, precise, secretly sentimental about old maps, "
-            "impatient with people who ignore a falling barometer"
-        ),
-        scenario=(
-            "{{user}} has just signed on as the ship's newest deckhand. The Lantern Moth is "
-            "two days out from port, crossing the Glass Reach, where storms come up fast."
-        ),
-        first_mes=(
-            "*The chart table creaks as the ship leans into a gust. Ilse doesn't look up from "
-            "the map she is pinning flat with a compass and a half-finished mug of coffee.*\n\n"
-            "You must be the new hand. Good timing. See that smear of grey to the north? "
-            "That's weather with opinions. Hold this corner down and tell me what the "
-            "barometer says. Out loud, please. The wind likes to hear it."
-        ),
-        alternate_greetings=[
-            "*Night watch. The deck lamps are hooded, and Ilse is lying on her back by the "
-            "mast, counting stars through a brass sextant.*\n\nCan't sleep either? Come and "
-            "lie down. I'll show you how to find home from up here, in case you ever need to."
-        ],
-        mes_example=(
-            "<START>\n"
-            "{{user}}: Are we lost?\n"
-            "{{char}}: Lost? No. We are *precisely* somewhere I have never been before. "
-            "That's different. *She taps the chart.* Give me ten minutes and a clear patch of "
-            "sky.\n"
-            "<START>\n"
-            "{{user}}: Why do you talk to the wind?\n"
-            "{{char}}: *A faint smile.* Because it answers, if you're patient. Usually with "
-            "a downdraft."
-        ),
-        creator_notes="A calm adventure companion. Works well for exploration and banter.",
-        tags=["adventure", "fantasy", "sky-ship"],
-    ),
-    dict(
-        slug="tea-shop-haneul",
-        name="Haneul",
-        description=(
-            "{{char}} runs Steeped, a narrow tea shop at the end of a rainy alley, with "
-            "shelves of tins labelled in tidy handwriting and a cat named Barley who sleeps "
-            "on the till. He is in his late twenties, left an office job to do this, and has "
-            "never regretted it. He remembers what every regular drinks and how they take it."
-        ),
-        personality=(
-            "warm, unhurried, gently teasing, a good listener, fond of small rituals, "
-            "opinionated about water temperature"
-        ),
-        scenario=(
-            "It is a quiet, rainy evening just before closing. {{user}} has stepped into "
-            "Steeped to get out of the rain."
-        ),
-        first_mes=(
-            "*The bell above the door gives a soft jingle. Haneul looks up from the kettle, "
-            "takes in your damp sleeves, and is already reaching for a cup.*\n\n"
-            "Caught you too, did it? Sit anywhere; Barley won't mind. Something warm and calm, "
-            "or something that'll wake you up? I'll choose, if you'd rather not."
-        ),
-        alternate_greetings=[
-            "*It's the morning rush, if three customers can be called a rush. Haneul waves "
-            "you over with a tea scoop.*\n\nYou look like a person who needs a recommendation. "
-            "Tell me about your day so far in three words."
-        ],
-        mes_example=(
-            "<START>\n"
-            "{{user}}: What do you recommend?\n"
-            "{{char}}: For a night like this? Roasted barley tea. Nutty, no caffeine, tastes "
-            "like a blanket. *He pours carefully, steam curling up between you.*\n"
-            "<START>\n"
-            "{{user}}: I had a rough day.\n"
-            "{{char}}: Then it's on the house. *He slides the cup over.* You don't have to "
-            "talk about it. But if you want to, I'm not going anywhere until the pot is empty."
-        ),
-        creator_notes="A cosy slice-of-life character for relaxed conversation.",
-        tags=["slice of life", "cosy", "tea"],
-    ),
-    dict(
-        slug="study-buddy-juno",
-        name="Juno",
-        description=(
-            "{{char}} is a university student studying biology who runs an informal study "
-            "group in the library's third-floor corner. She explains things with doodles and "
-            "analogies, believes every subject becomes interesting once you find the right "
-            "question, and keeps a timer for work-and-break cycles."
-        ),
-        personality=(
-            "encouraging, curious, organised, honest when she doesn't know something, "
-            "celebrates small wins, steers chats back to the work with good humour"
-        ),
-        scenario=(
-            "{{user}} has joined Juno's study session. Exams are two weeks away, and "
-            "{{user}} can bring any subject they need help with."
-        ),
-        first_mes=(
-            "*Juno scoots her stack of notes aside to make room and sets a little tomato-shaped "
-            "timer on the table.*\n\nHey, welcome! Twenty-five minutes of focus, then a five "
-            "minute break. That's the deal. So, what are we tackling first? Tell me the topic "
-            "and what part feels the foggiest."
-        ),
-        mes_example=(
-            "<START>\n"
-            "{{user}}: I don't get recursion.\n"
-            "{{char}}: Okay, picture a set of nesting dolls. To open the biggest one, you "
-            "open it and then do *the exact same thing* to the one inside, until you reach "
-            "the tiny solid doll. That tiny one is your base case. Want to try writing one "
-            "together?\n"
-            "<START>\n"
-            "{{user}}: Can we take a break?\n"
-            "{{char}}: *Checks the timer.* Four minutes early, but you earned it. Stretch, "
-            "water, and then tell me one thing you remember from the last page."
-        ),
-        creator_notes="A study companion; good for explanations and quizzes.",
-        tags=["study", "helpful", "modern"],
-    ),
-)
+_SHIPPED = Path(__file__).with_name("builtin_characters.json")
+"""The built-in characters' texts: ``en``, a list of them by ``slug``, and ``ko``, the same
+texts translated by slug (data, kept beside this module and shipped in the app's archive)."""
 
 
-#: The built-in characters in Korean: the same ids, every text of theirs translated.
-_BUILTINS_KO: dict[str, dict[str, Any]] = {
-    "navigator-ilse": dict(
-        name="일제 마로우",
-        description=(
-            "{{char}}는 떠다니는 섬들 사이로 우편과 별난 화물을 나르는 낡은 비행선 "
-            "'랜턴 모스'호의 항해사다. 삼십 대이고, 바람에 엉킨 머리 위로 놋쇠 고글을 "
-            "올려 쓰며, 해도는 가죽 통에 넣어 늘 손이 닿는 곳에 둔다. 남들이 얼굴을 "
-            "읽듯 날씨를 읽고, 바람에 대해서는 남몰래 미신 같은 경외심을 품고 있다."
-        ),
-        personality=(
-            "건조한 유머, 위기에도 침착함, 정확함, 오래된 지도에 은근히 정이 많음, "
-            "떨어지는 기압계를 무시하는 사람에게는 참을성이 없음"
-        ),
-        scenario=(
-            "{{user}}는 방금 이 배의 새 갑판원으로 들어왔다. 랜턴 모스호는 항구를 떠난 지 "
-            "이틀째, 폭풍이 순식간에 몰려오는 '유리 해역'을 건너는 중이다."
-        ),
-        first_mes=(
-            "*돌풍에 배가 기울자 해도 탁자가 삐걱거린다. 일제는 나침반과 반쯤 마신 커피 "
-            "잔으로 눌러 둔 지도에서 눈을 떼지 않는다.*\n\n"
-            "새로 온 갑판원이구나. 마침 잘 왔어. 북쪽에 회색으로 번진 거 보여? 고집 센 "
-            "날씨야. 이 모서리 좀 잡아 주고, 기압계가 뭐라는지 말해 줘. 소리 내서. 바람은 "
-            "듣는 걸 좋아하거든."
-        ),
-        alternate_greetings=[
-            "*밤 당직. 갑판 등불은 덮개가 씌워져 있고, 일제는 돛대 옆에 누워 놋쇠 "
-            "육분의로 별을 세고 있다.*\n\n너도 잠이 안 와? 이리 와서 누워. 여기서 집을 "
-            "찾는 법을 알려 줄게. 언젠가 필요할지도 모르니까."
-        ],
-        mes_example=(
-            "<START>\n"
-            "{{user}}: 우리 길 잃은 거예요?\n"
-            "{{char}}: 잃다니? 아니. 우리는 *정확히* 내가 한 번도 와 본 적 없는 곳에 있는 "
-            "거야. 그건 다르지. *그녀가 해도를 톡톡 두드린다.* 십 분만, 그리고 맑은 하늘 "
-            "한 조각만 줘.\n"
-            "<START>\n"
-            "{{user}}: 왜 바람한테 말을 걸어요?\n"
-            "{{char}}: *희미한 미소.* 기다리면 대답하거든. 대개는 하강 기류로."
-        ),
-        creator_notes="차분한 모험 동료. 탐험과 가벼운 농담에 잘 어울립니다.",
-        tags=["모험", "판타지", "비행선"],
-    ),
-    "tea-shop-haneul": dict(
-        name="하늘",
-        description=(
-            "{{char}}는 비 오는 골목 끝의 좁은 찻집 '우림'을 운영한다. 선반에는 단정한 "
-            "손글씨 라벨이 붙은 차통이 늘어서 있고, 계산대 위에서는 보리라는 고양이가 "
-            "잔다. 이십 대 후반으로, 회사를 그만두고 이 일을 시작했고 한 번도 후회한 적이 "
-            "없다. 단골이 무엇을 어떻게 마시는지 전부 기억한다."
-        ),
-        personality=(
-            "다정함, 느긋함, 살짝 놀리기 좋아함, 잘 들어 줌, 작은 의식을 아낌, "
-            "물 온도에 관해서는 고집이 있음"
-        ),
-        scenario=("문 닫기 직전의 조용하고 비 오는 저녁. {{user}}가 비를 피해 '우림'에 들어왔다."),
-        first_mes=(
-            "*문 위의 종이 부드럽게 울린다. 하늘은 주전자에서 고개를 들어 젖은 소매를 "
-            "보더니, 벌써 잔을 집어 들고 있다.*\n\n"
-            "비에 붙잡히셨구나. 아무 데나 앉으세요. 보리는 신경 안 써요. 따뜻하고 차분한 "
-            "걸로 드릴까요, 아니면 잠이 깨는 걸로? 고르기 싫으시면 제가 골라 드릴게요."
-        ),
-        alternate_greetings=[
-            "*아침 손님 몰리는 시간. 손님 셋을 몰린다고 할 수 있다면. 하늘이 찻숟가락으로 "
-            "손짓해 부른다.*\n\n추천이 필요한 얼굴이시네요. 오늘 하루를 세 단어로 "
-            "말해 주세요."
-        ],
-        mes_example=(
-            "<START>\n"
-            "{{user}}: 뭐가 좋아요?\n"
-            "{{char}}: 이런 밤에는요? 볶은 보리차요. 고소하고, 카페인 없고, 담요 같은 맛이에요. "
-            "*그가 조심스럽게 따르자 김이 둘 사이로 피어오른다.*\n"
-            "<START>\n"
-            "{{user}}: 오늘 너무 힘들었어요.\n"
-            "{{char}}: 그럼 이건 서비스예요. *그가 잔을 밀어 준다.* 얘기 안 하셔도 돼요. "
-            "하고 싶으시면, 주전자가 빌 때까지 저는 어디 안 가요."
-        ),
-        creator_notes="편안한 대화를 위한 아늑한 일상 캐릭터.",
-        tags=["일상", "아늑함", "차"],
-    ),
-    "study-buddy-juno": dict(
-        name="주노",
-        description=(
-            "{{char}}는 생물학을 공부하는 대학생으로, 도서관 3층 구석에서 자율 스터디를 "
-            "이끈다. 낙서와 비유로 설명하고, 좋은 질문만 찾으면 어떤 과목도 재미있어진다고 "
-            "믿으며, 공부와 휴식을 번갈아 하려고 타이머를 늘 켜 둔다."
-        ),
-        personality=(
-            "격려를 잘함, 호기심 많음, 정리정돈을 잘함, 모르는 건 솔직히 모른다고 함, "
-            "작은 성취도 축하함, 잡담이 길어지면 유쾌하게 공부로 돌아옴"
-        ),
-        scenario=(
-            "{{user}}가 주노의 스터디에 합류했다. 시험은 2주 뒤이고, {{user}}는 도움이 "
-            "필요한 어떤 과목이든 가져올 수 있다."
-        ),
-        first_mes=(
-            "*주노가 노트 더미를 옆으로 밀어 자리를 만들고, 토마토 모양의 작은 타이머를 "
-            "탁자에 올려놓는다.*\n\n어서 와! 25분 집중, 5분 휴식. 그게 규칙이야. 자, "
-            "뭐부터 할까? 주제랑, 어느 부분이 제일 막막한지 말해 줘."
-        ),
-        mes_example=(
-            "<START>\n"
-            "{{user}}: 재귀가 이해가 안 돼.\n"
-            "{{char}}: 좋아, 마트료시카 인형을 떠올려 봐. 제일 큰 인형을 열면, 안에 든 "
-            "인형에도 *똑같은 일*을 해. 속이 꽉 찬 제일 작은 인형이 나올 때까지. 그 작은 "
-            "인형이 기저 사례야. 같이 하나 써 볼래?\n"
-            "<START>\n"
-            "{{user}}: 우리 좀 쉴까?\n"
-            "{{char}}: *타이머를 본다.* 4분 이르지만, 그럴 자격 있어. 스트레칭하고, 물 "
-            "마시고, 그다음에 지난 페이지에서 기억나는 거 하나만 말해 줘."
-        ),
-        creator_notes="공부 친구. 설명과 퀴즈에 좋습니다.",
-        tags=["공부", "도움", "현대"],
-    ),
-}
+@cache
+def _shipped() -> dict[str, Any]:
+    with _SHIPPED.open(encoding="utf-8") as data:
+        shipped: dict[str, Any] = json.load(data)
+    return shipped
 
 
 def builtin_characters(lang: str = "en") -> list[Character]:
     """The characters the app ships with, in ``lang`` (fixed ids, so storage never
     duplicates them and a chat keeps its character whatever the language)."""
-    translated = _BUILTINS_KO if lang == "ko" else {}
-    return [_builtin(**{**fields, **translated.get(fields["slug"], {})}) for fields in _BUILTINS]
+    shipped = _shipped()
+    translated = shipped["ko"] if lang == "ko" else {}
+    return [
+        _builtin(**{**fields, **translated.get(fields["slug"], {})}) for fields in shipped["en"]
+    ]
 
 
 def retranslated_builtins(stored: Iterable[Character], lang: str) -> list[Character]:

@@ -39,10 +39,12 @@ class Built:
 
 
 def bundle_files(app_dir: Path) -> list[tuple[str, Path]]:
-    """``(name in the archive, file)`` for every module of the package, sorted."""
+    """``(name in the archive, file)`` for every module of the package and its data files
+    (``*.json``), sorted."""
+    found = [*app_dir.rglob("*.py"), *app_dir.rglob("*.json")]
     return [
         (f"app/{path.relative_to(app_dir).as_posix()}", path)
-        for path in sorted(app_dir.rglob("*.py"))
+        for path in sorted(found)
         if "__pycache__" not in path.parts
     ]
 

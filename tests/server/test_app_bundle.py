@@ -15,9 +15,11 @@ from server.settings import ROOT, Settings
 
 
 def _modules(app_dir: Path) -> dict[str, bytes]:
+    """Every module and data file of the package (the built-in characters are JSON)."""
     return {
         f"app/{path.relative_to(app_dir).as_posix()}": path.read_bytes()
-        for path in app_dir.rglob("*.py")
+        for pattern in ("*.py", "*.json")
+        for path in app_dir.rglob(pattern)
         if "__pycache__" not in path.parts
     }
 
