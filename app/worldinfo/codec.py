@@ -29,7 +29,7 @@ from app.worldinfo.model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from app.models import Character
 
@@ -154,6 +154,32 @@ class _Fields:
         return tuple(keys)
 
 
+def _same(name: str) -> str:
+    return name
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _st_fields(got: _Fields, key: Callable[[str], str]) -> dict[str, Any]:
+    """The entry fields SillyTavern adds, read once for both of its formats: a card entry's
+    ``extensions`` name some in snake case (``key`` = ``_same``), a world file in camel case
+    (``key`` = ``_camel``)."""
+    return {
+        "logic": got.choice("selectiveLogic", LOGICS, "AND_ANY"),
+        "depth": got.number("depth", DEFAULT_DEPTH, 0, MAX_SCAN_DEPTH),
+        "role": got.choice("role", ROLES, "system"),
+        "match_whole_words": got.maybe_flag(key("match_whole_words")),
+        "scan_depth": got.maybe_number(key("scan_depth"), 0, MAX_SCAN_DEPTH),
+        "probability": got.number("probability", 100, 0, 100),
+        "use_probability": got.flag("useProbability", True),
+        "exclude_recursion": got.flag(key("exclude_recursion"), False),
+        "prevent_recursion": got.flag(key("prevent_recursion"), False),
+    }
+
+
 def _card_entry(raw: Mapping[str, Any], index: int, notes: list[str]) -> LoreEntry:
     """One ``character_book`` entry; ST's own fields live in its ``extensions``."""
     top = _Fields(raw, f"entry {index}", notes)
@@ -173,18 +199,10 @@ def _card_entry(raw: Mapping[str, Any], index: int, notes: list[str]) -> LoreEnt
         constant=top.flag("constant", False),
         enabled=top.flag("enabled", True),
         selective=top.flag("selective", False),
-        logic=ext.choice("selectiveLogic", LOGICS, "AND_ANY"),
         order=top.number("insertion_order", DEFAULT_ORDER, -_MAX_NUMBER, _MAX_NUMBER),
         position=position,
-        depth=ext.number("depth", DEFAULT_DEPTH, 0, MAX_SCAN_DEPTH),
-        role=ext.choice("role", ROLES, "system"),
         case_sensitive=case if case is not None else top.maybe_flag("case_sensitive"),
-        match_whole_words=ext.maybe_flag("match_whole_words"),
-        scan_depth=ext.maybe_number("scan_depth", 0, MAX_SCAN_DEPTH),
-        probability=ext.number("probability", 100, 0, 100),
-        use_probability=ext.flag("useProbability", True),
-        exclude_recursion=ext.flag("exclude_recursion", False),
-        prevent_recursion=ext.flag("prevent_recursion", False),
+        **_st_fields(ext, _same),
     )
 
 
@@ -200,18 +218,10 @@ def _world_entry(raw: Mapping[str, Any], uid: int, notes: list[str]) -> LoreEntr
         constant=got.flag("constant", False),
         enabled=not got.flag("disable", False),
         selective=got.flag("selective", True),
-        logic=got.choice("selectiveLogic", LOGICS, "AND_ANY"),
         order=got.number("order", DEFAULT_ORDER, -_MAX_NUMBER, _MAX_NUMBER),
         position=got.choice("position", POSITIONS, "before_char"),
-        depth=got.number("depth", DEFAULT_DEPTH, 0, MAX_SCAN_DEPTH),
-        role=got.choice("role", ROLES, "system"),
         case_sensitive=got.maybe_flag("caseSensitive"),
-        match_whole_words=got.maybe_flag("matchWholeWords"),
-        scan_depth=got.maybe_number("scanDepth", 0, MAX_SCAN_DEPTH),
-        probability=got.number("probability", 100, 0, 100),
-        use_probability=got.flag("useProbability", True),
-        exclude_recursion=got.flag("excludeRecursion", False),
-        prevent_recursion=got.flag("preventRecursion", False),
+        **_st_fields(got, _camel),
     )
 
 

@@ -91,12 +91,12 @@ class Check:
     status: Status
     message: str
 
+    def line(self) -> str:
+        return f"{self.status} {self.name}: {self.message}"
+
     @property
     def failed(self) -> bool:
         return self.status == "FAIL"
-
-    def line(self) -> str:
-        return f"{self.status} {self.name}: {self.message}"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
