@@ -175,23 +175,29 @@ export async function open(name, version, schema) {
 }
 
 // tryLock(name) -> {ok, held, release()}: the Web Lock `name` if no other tab holds it.
-// The lock is held until release() is called (or the tab closes). Where Web Locks are missing,
+// The lock is held until release() is called (or the tab closes); release() returns a promise
+// that settles once the lock manager has let it go, so a flush that follows at once in this
+// tab finds it free instead of taking itself for another tab. Where Web Locks are missing,
 // every tab "gets" it: flushes are idempotent on the server, so that is safe, only wasteful.
 export function tryLock(name) {
+  const none = () => Promise.resolve();
   return new Promise((resolve) => {
     const locks = globalThis.navigator && navigator.locks;
     if (!locks) {
-      resolve({ ok: true, held: true, release() {} });
+      resolve({ ok: true, held: true, release: none });
       return;
     }
-    locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (!lock) {
-          resolve({ ok: true, held: false, release() {} });
-          return undefined;
-        }
-        return new Promise((release) => resolve({ ok: true, held: true, release: () => release() }));
-      })
-      .catch((error) => resolve(fail(error)));
+    let gone = null;
+    const done = locks.request(name, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve({ ok: true, held: false, release: none });
+        return undefined;
+      }
+      return new Promise((release) =>
+        resolve({ ok: true, held: true, release: () => (release(), gone) }),
+      );
+    });
+    gone = done.then(none, none);
+    done.catch((error) => resolve(fail(error)));
   });
 }

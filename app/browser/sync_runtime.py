@@ -176,8 +176,8 @@ class SyncRuntime:
                 self._arm(self._clock.now() + ERROR_RETRY_S)
                 continue
             finally:
-                if grant.ok:
-                    grant.release()
+                if grant.ok:  # awaited: the next flush here must find the lock free
+                    await grant.release()
             if enqueues == self._enqueues:  # else that enqueue's refresh and flush report
                 self._show(result.state)
                 self._post(state_message(result.state))

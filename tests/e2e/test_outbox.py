@@ -73,6 +73,49 @@ def greeting(page: Page) -> str:
     return substitute_macros(character.first_mes, char=character.name, user="User").strip()
 
 
+#: Records each outbox-lock request a tab asked for only if free, and whether it got it.
+_COUNT_LOCK_TRIES = """
+(() => {
+  window.__outboxTries = [];
+  const request = navigator.locks.request.bind(navigator.locks);
+  navigator.locks.request = (name, options, callback) => {
+    if (name !== "character-chat-outbox" || !options || !options.ifAvailable) {
+      return request(name, options, callback);
+    }
+    return request(name, options, (lock) => {
+      window.__outboxTries.push(lock ? "got" : "busy");
+      return callback(lock);
+    });
+  };
+})();
+"""
+
+
+def test_one_tab_sends_each_turn_without_waiting_for_its_own_lock(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    """A flush that follows another in the same tab finds the lock free: releasing it is
+    awaited, so the reply's log does not wait for the "another tab is flushing" retry."""
+    context.add_init_script(_COUNT_LOCK_TRIES)
+    page = open_app(context, live_server.url)
+    user = register(page)
+    load_model(page)
+    for text in ("one", "two", "three"):
+        say(page, text)
+        expect_synced(page)
+    assert [row[2] for row in server_log(live_server, user)][1:] == [
+        "one",
+        REPLY,
+        "two",
+        REPLY,
+        "three",
+        REPLY,
+    ]
+    tries = page.evaluate("window.__outboxTries")
+    assert "got" in tries
+    assert "busy" not in tries  # the only tab never found the lock held
+
+
 def test_offline_chat_survives_closing_the_page(
     context: BrowserContext, live_server: LiveServer
 ) -> None:
