@@ -34,6 +34,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.macros import substitute_macros
@@ -427,6 +428,38 @@ def _place_notes(turns: list[_Turn], notes: list[_Note]) -> list[_Turn]:
     return placed
 
 
+def _prompt_budget(context_window: int, max_reply_tokens: int) -> int:
+    """The tokens the prompt may use: the window less the reply and a margin."""
+    budget = context_window - max_reply_tokens - SAFETY_MARGIN
+    if budget < 4 * MESSAGE_OVERHEAD:
+        raise PromptError(
+            f"a {max_reply_tokens}-token reply leaves no room for the prompt in a "
+            f"{context_window}-token context window"
+        )
+    return budget
+
+
+def _message_cost(counted: Callable[[str], int]) -> Callable[[str], int]:
+    """A message's tokens: its text's and the chat template's per-message overhead."""
+    return lambda text: counted(text) + MESSAGE_OVERHEAD
+
+
+def _with_post_history(
+    last: str, character: Character, user_name: str, global_post_history: str
+) -> str:
+    """The user's last message, followed by the post-history instructions as a system note."""
+    post = post_history_text(
+        character, user_name=user_name, global_post_history=global_post_history
+    )
+    return last + (f"\n\n[System note: {post}]" if post else "")
+
+
+def _sent(system: str, sent: Sequence[tuple[int, str, str]]) -> list[tuple[str, str]]:
+    """``(role, content)`` of every message sent: the system message (not sent when empty),
+    then the history."""
+    return ([("system", system)] if system else []) + [(role, text) for _, role, text in sent]
+
+
 def build_prompt(
     character: Character,
     history: Sequence[Message],
@@ -442,18 +475,9 @@ def build_prompt(
     """The messages for the character's next reply to ``history`` (which ends with the user's)."""
     extras = extras or PromptExtras()
     turns, opening = _turns(history, char=character.name, user=user_name)
-
-    budget = context_window - max_reply_tokens - SAFETY_MARGIN
-    if budget < 4 * MESSAGE_OVERHEAD:
-        raise PromptError(
-            f"a {max_reply_tokens}-token reply leaves no room for the prompt in a "
-            f"{context_window}-token context window"
-        )
-
+    budget = _prompt_budget(context_window, max_reply_tokens)
     counted = _history_counter(count_tokens)
-
-    def cost(text: str) -> int:
-        return counted(text) + MESSAGE_OVERHEAD
+    cost = _message_cost(counted)
 
     def fill(text: str) -> str:
         return substitute_macros(text.strip(), char=character.name, user=user_name)
@@ -462,21 +486,16 @@ def build_prompt(
     notes = _depth_notes(extras, activation, fill)
     budget -= sum(counted(text) + 2 for _, text in notes)
 
-    def make_system(include_examples: bool) -> str:
-        return system_prompt_text(
-            character,
-            user_name=user_name,
-            global_system_prompt=global_system_prompt,
-            include_examples=include_examples,
-            lore_before=activation.before_char if activation else "",
-            lore_after=activation.after_char if activation else "",
-            persona=extras.persona,
-        )
-
-    post = post_history_text(
-        character, user_name=user_name, global_post_history=global_post_history
+    make_system = partial(
+        system_prompt_text,
+        character,
+        user_name=user_name,
+        global_system_prompt=global_system_prompt,
+        lore_before=activation.before_char if activation else "",
+        lore_after=activation.after_char if activation else "",
+        persona=extras.persona,
     )
-    last = turns[-1][2] + (f"\n\n[System note: {post}]" if post else "")
+    last = _with_post_history(turns[-1][2], character, user_name, global_post_history)
     fitted = _fit_ends(
         make_system,
         last,
@@ -490,8 +509,7 @@ def build_prompt(
     kept, _ = _fit_history(turns[:-1], opening, budget - system_cost - cost(last), cost)
     sent = _place_notes([*kept, (turns[-1][0], "user", last)], notes)
 
-    messages = [{"role": "system", "content": system}] if system else []
-    messages += [{"role": role, "content": content} for _, role, content in sent]
+    messages = [{"role": role, "content": content} for role, content in _sent(system, sent)]
     return PromptResult(
         messages=messages,
         dropped_count=len(turns) - 1 - len(kept),
@@ -540,7 +558,7 @@ class _Ends:
 
 
 def _fit_ends(
-    make_system: Callable[[bool], str],
+    make_system: Callable[..., str],
     last: str,
     budget: int,
     *,
@@ -554,11 +572,11 @@ def _fit_ends(
     def system_cost_of(text: str) -> int:
         return cost(text) if text else 0  # an empty system message is not sent
 
-    system = make_system(True)
+    system = make_system(include_examples=True)
     system_cost, last_cost = system_cost_of(system), cost(last)
     examples_dropped = system_truncated = last_truncated = False
     if system_cost + last_cost > budget and has_examples:
-        shorter = make_system(False)
+        shorter = make_system(include_examples=False)
         examples_dropped = shorter != system
         system, system_cost = shorter, system_cost_of(shorter)
     if system_cost + last_cost > budget and system_cost > budget // 2:
