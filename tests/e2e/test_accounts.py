@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.e2e import test_outbox
-from tests.e2e.conftest import server_log, wait_for_log, wait_ready
+from tests.e2e.conftest import server_log, wait_ready
 from tests.e2e.test_outbox import REPLY, expect_synced, greeting, load_model, open_app, say
 from tests.support.live_server import LiveServer
 
@@ -79,19 +79,9 @@ def test_a_shared_browser_keeps_accounts_apart(
         ("assistant", 2, REPLY),
     ]
     assert [row[2] for row in server_log(live_server, alice)] == [hello, "alice's secret", REPLY]
-
-    sign_out(page, "keep")
-    sign_in(page, "login", alice)  # her chats come back; the logged-out one is offered again
-    expect(page.locator("#adopt-choice")).to_be_visible()
-    page.click("#adopt-yes")
-    wait_for_log(page, live_server, alice, 5)
-    expect_synced(page)
-    titles = " ".join(chat_titles(page))
-    assert "alice's secret" in titles
-    assert "typed while signed out" in titles
-    assert "bob's own" not in titles
-    assert "typed while signed out" in [row[2] for row in server_log(live_server, alice)]
-    assert "typed while signed out" not in [row[2] for row in server_log(live_server, bob)]
+    # Her chats coming back at her next login, and the logged-out chat joining her when she says
+    # yes, are the card test below and test_outbox's adoption test; the rules are unit tests
+    # (test_account_state.py, test_storage_owners.py).
 
 
 def test_a_card_imported_by_one_account_is_not_shown_to_another(
