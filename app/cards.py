@@ -13,14 +13,14 @@ Reading:
   ``chara`` (V2) when both are there and readable. The picture becomes the avatar, as a
   ``data:image/png;base64,`` URL of the PNG without its card chunks.
 - **CHARX** (a ZIP holding ``card.json`` and ``assets/``) is read by :mod:`app.charx`;
-  :func:`import_card_file` tells the formats apart by their first bytes.
+  :func:`app.card_file.import_card_file` tells the formats apart by their first bytes.
 - The V3 ``assets`` list: the main icon is the avatar (so it is never kept in ``card_extra``);
   other entries whose files travel with the card (``embeded://``, ``__asset:``) cannot be kept,
   the rest (``https:``, ``data:``, ``ccdefault:``) are.
 
 Two ways to read, sharing one reader:
 
-- **Import** (:func:`import_card_file`, :func:`import_card_json`, :func:`import_png_card`,
+- **Import** (:func:`app.card_file.import_card_file`, :func:`import_card_json`, :func:`import_png_card`,
   :func:`import_card`) keeps a card with odd fields, dropping or converting each one, and says so
   in :attr:`CardImport.notes` (a :class:`CardNote` per field: its path and a key of
   :data:`NOTE_TEXTS`, which also has the English text). What a user picks goes through here.
@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import colorsys
 import copy
 import hashlib
@@ -84,18 +83,18 @@ __all__ = [
     "card_to_dict",
     "card_to_json",
     "card_to_v3_dict",
+    "damaged_card",
     "find_duplicate",
     "import_card",
-    "import_card_file",
     "import_card_json",
     "import_png_card",
     "load_card_json",
     "main_icon_uri",
+    "not_a_card",
     "note_key",
     "parse_card",
     "parse_card_json",
     "placeholder_png",
-    "read_card_file",
     "read_png_card",
     "write_png_card",
 ]
@@ -114,7 +113,6 @@ _CARD_KEYWORDS = ("ccv3", "chara")  # preference order
 _ASSET_CHUNKS = "chara-ext-asset_"  # RisuAI's PNG asset chunks, reached by ``__asset:`` URIs
 _PORTABLE_URIS = ("https://", "http://", "data:", "ccdefault:")
 """Asset URIs that mean the same in any file; others name a file inside the card's container."""
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 V2_FIELDS = (
     "name",
     "description",
@@ -208,11 +206,11 @@ class CardImport:
     notes: tuple[CardNote, ...] = ()
 
 
-def _not_a_card(reason: str) -> CardError:
+def not_a_card(reason: str) -> CardError:
     return CardError(f"This file is not a character card: {reason}")
 
 
-def _damaged(reason: str) -> CardError:
+def damaged_card(reason: str) -> CardError:
     return CardError(f"This character card is damaged: {reason}")
 
 
@@ -252,7 +250,7 @@ def _text_field(data: Mapping[str, Any], key: str, where: str, report: _Report) 
     value = data.get(key)
     if value is None:
         return ""
-    refusal = _damaged(f"{field} must be text")
+    refusal = damaged_card(f"{field} must be text")
     if _is_number(value):
         if key != "character_version":  # some editors write a number: fine even when strict
             report.note(field, "number_as_text", refusal)
@@ -296,7 +294,7 @@ def _list_field(data: Mapping[str, Any], key: str, where: str, report: _Report) 
     value = data.get(key)
     if value is None:
         return []
-    refusal = _damaged(f"{field} must be a list of texts")
+    refusal = damaged_card(f"{field} must be a list of texts")
     if isinstance(value, str):
         report.note(field, "text_as_list", refusal)
         value = _split_text(key, value)
@@ -311,13 +309,13 @@ def _name(data: Mapping[str, Any], where: str, report: _Report) -> str:
     field = where + "name"
     value = data.get("name")
     if _is_number(value):
-        report.note(field, "number_as_text", _damaged(f"{field} must be text"))
+        report.note(field, "number_as_text", damaged_card(f"{field} must be text"))
         value = str(value)
     if value is not None and not isinstance(value, str):
-        raise _damaged(f"{field} must be text")
+        raise damaged_card(f"{field} must be text")
     name = (value or "").strip()
     if not name:
-        raise _not_a_card(f"missing {field}")
+        raise not_a_card(f"missing {field}")
     if len(name) > MAX_FIELD_CHARS:
         raise _too_large(f"{field} is over 1 MiB")
     return name
@@ -328,7 +326,7 @@ def _extensions(data: Mapping[str, Any], where: str, report: _Report) -> dict[st
     if value is None:
         return {}
     if not isinstance(value, dict):
-        refusal = _damaged(f"{where}extensions must be an object")
+        refusal = damaged_card(f"{where}extensions must be an object")
         report.note(where + "extensions", "dropped_not_object", refusal)
         return {}
     return copy.deepcopy(value)
@@ -442,7 +440,7 @@ def _spec(card: Mapping[str, Any], report: _Report) -> str | None:
     spec = card.get("spec")
     if spec is None or spec in _SPECS:
         return None if spec is None else str(spec)
-    refusal = _not_a_card(f"unsupported card format {str(spec)[:40]!r}")
+    refusal = not_a_card(f"unsupported card format {str(spec)[:40]!r}")
     clean = spec.strip().lower() if isinstance(spec, str) else None
     if clean not in (*_SPECS, ""):
         raise refusal
@@ -466,7 +464,7 @@ def _locate(card: Mapping[str, Any], report: _Report) -> _Located:
     data = card.get("data")
     if spec is not None:
         if not isinstance(data, dict):
-            raise _not_a_card("missing data (the card's fields)")
+            raise not_a_card("missing data (the card's fields)")
         if spec == _V3:
             _note_newer_version(card, report)
         return _Located(data, "data.", keep_extra=True)
@@ -506,14 +504,14 @@ def _read(card: object, *, strict: bool, picture: str | None, now: str | None) -
     """The one reader behind import (lenient) and parse (strict)."""
     if not isinstance(card, dict):
         kind = "list" if isinstance(card, list) else type(card).__name__
-        raise _not_a_card(f"it holds a JSON {kind} instead of an object")
+        raise not_a_card(f"it holds a JSON {kind} instead of an object")
     report = _Report(strict=strict)
     try:
         if jsontext.deeper_than(card, MAX_DEPTH):
-            raise _not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
+            raise not_a_card(f"its JSON is nested more than {MAX_DEPTH} levels deep")
         character = _character(_locate(card, report), report, picture, now)
     except RecursionError as exc:  # defensive: the depth check should have refused it
-        raise _not_a_card("its JSON is nested too deeply") from exc
+        raise not_a_card("its JSON is nested too deeply") from exc
     return CardImport(character, tuple(report.notes))
 
 
@@ -539,17 +537,17 @@ def load_card_json(source: str | bytes) -> object:
         try:
             source = bytes(source).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _not_a_card("it is not UTF-8 text") from exc
+            raise not_a_card("it is not UTF-8 text") from exc
     elif source.startswith("\ufeff"):
         source = source[1:]
     if not source.strip():
-        raise _not_a_card("the file is empty")
+        raise not_a_card("the file is empty")
     try:
         return jsontext.loads(source, MAX_DEPTH)
     except jsontext.TooDeep as exc:
-        raise _not_a_card(str(exc)) from exc
+        raise not_a_card(str(exc)) from exc
     except ValueError as exc:
-        raise _not_a_card("it is not valid JSON") from exc
+        raise not_a_card("it is not valid JSON") from exc
 
 
 def import_card_json(source: str | bytes, *, now: str | None = None) -> CardImport:
@@ -570,7 +568,7 @@ def _decode_payload(payload: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise _damaged("the data in the PNG is not valid base64") from exc
+        raise damaged_card("the data in the PNG is not valid base64") from exc
 
 
 def _png_payloads(png: bytes) -> tuple[list[Chunk], list[tuple[str, str]]]:
@@ -581,10 +579,10 @@ def _png_payloads(png: bytes) -> tuple[list[Chunk], list[tuple[str, str]]]:
         chunks = read_chunks(bytes(png))
         texts = {keyword.lower(): text for keyword, text in read_text_chunks(chunks).items()}
     except PngError as exc:
-        raise _not_a_card(str(exc)) from exc
+        raise not_a_card(str(exc)) from exc
     payloads = [(keyword, texts[keyword]) for keyword in _CARD_KEYWORDS if keyword in texts]
     if not payloads:
-        raise _not_a_card("this PNG image has no character data (no 'chara' text chunk)")
+        raise not_a_card("this PNG image has no character data (no 'chara' text chunk)")
     return chunks, payloads
 
 
@@ -613,57 +611,6 @@ def import_png_card(png: bytes, *, now: str | None = None) -> CardImport:
 def read_png_card(png: bytes, *, now: str | None = None) -> Character:
     """The character in a PNG card; its picture (without the card chunks) is the avatar."""
     return _png_card(png, strict=True, now=now).character
-
-
-def _other_picture(head: bytes) -> str | None:
-    """The name of an image format that holds no card we read, when ``head`` starts one."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
-    return None
-
-
-def _misnamed(content: bytes, filename: str) -> CardError | None:
-    """A clearer refusal for binary bytes whose file name promises a card format."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix not in ("png", "charx"):
-        return None
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(bytes(content[:4096]), final=False)
-    except UnicodeDecodeError:
-        if suffix == "png":
-            return _not_a_card("it is named .png but is not a PNG image")
-        return _damaged("this .charx file is not a ZIP archive")
-    return None
-
-
-def import_card_file(content: bytes, *, filename: str = "", now: str | None = None) -> CardImport:
-    """A card from a file's bytes: PNG, CHARX (a ZIP, or RisuAI's JPEG with one appended) or
-    JSON, told apart by their first bytes; ``filename`` only makes a refusal clearer."""
-    head = bytes(content[:12])
-    if head.startswith(PNG_SIGNATURE):
-        return import_png_card(content, now=now)
-    from app import charx  # it builds on this module
-
-    if head.startswith(_ZIP_MAGIC) or (
-        head.startswith(b"\xff\xd8\xff") and charx.holds_zip(content)
-    ):
-        return charx.import_charx(content, now=now)
-    picture = _other_picture(head)
-    if picture is not None:
-        raise _not_a_card(f"this {picture} image holds no character data")
-    misnamed = _misnamed(content, filename)
-    if misnamed is not None:
-        raise misnamed
-    return import_card_json(content, now=now)
-
-
-def read_card_file(content: bytes) -> Character:
-    """A card from a file's bytes (PNG, CHARX or JSON), odd fields dropped or converted."""
-    return import_card_file(content).character
 
 
 # --- writing ----------------------------------------------------------------------------------

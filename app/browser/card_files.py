@@ -31,7 +31,8 @@ async def import_chosen(file_input: Any, shell: Shell) -> CardImport | None:
     if chosen is None:
         return None
     name, data = chosen
-    from app.cards import CardError, import_card_file
+    from app.card_file import import_card_file
+    from app.cards import CardError
 
     try:
         return import_card_file(data, filename=name)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from app.cards import card_data, read_card_file, write_png_card
+from app.card_file import read_card_file
+from app.cards import card_data, write_png_card
 from app.models import Character
 from tests.e2e.conftest import route_scripted_engine, wait_ready, watch_page
 from tests.support.live_server import LiveServer

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.card_file import read_card_file
 from app.cards import (
     AVATAR_NAMESPACE,
     CardError,
@@ -21,7 +22,6 @@ from app.cards import (
     parse_card,
     parse_card_json,
     placeholder_png,
-    read_card_file,
     read_png_card,
     write_png_card,
 )

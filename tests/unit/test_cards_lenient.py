@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 import pytest
 
+from app.card_file import import_card_file, read_card_file
 from app.cards import (
     AVATAR_NAMESPACE,
     CardError,
@@ -24,11 +25,9 @@ from app.cards import (
     card_to_v3_dict,
     find_duplicate,
     import_card,
-    import_card_file,
     import_card_json,
     import_png_card,
     parse_card,
-    read_card_file,
     read_png_card,
     write_png_card,
 )

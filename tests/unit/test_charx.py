@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
+from app.card_file import import_card_file, read_card_file
 from app.cards import (
     CardError,
     CardImport,
     card_data,
     import_card,
-    import_card_file,
     placeholder_png,
-    read_card_file,
 )
 from app.charx import MAX_CHARX_MEMBERS, image_type, import_charx, write_charx
 from app.models import Character, builtin_characters
