@@ -8,7 +8,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PICCOLO_CONF := server.piccolo_conf
 
-.PHONY: run test bench clean deps migrate chromium lint mlc-toolchain tiny-model
+.PHONY: run test bench clean deps migrate chromium lint mlc-toolchain tiny-model FORCE
 
 ## Python packages from the lock file (re-run only when the lock or pyproject changes).
 $(VENV)/.deps: pyproject.toml requirements.lock
@@ -26,8 +26,14 @@ build/runtime/.stamp: node_modules/.package-lock.json requirements/pyodide-wheel
 	$(PY) tools/vendor_runtime.py
 	@touch $@
 
-## The snapshot holds the app's browser-free modules too: built again when they change.
-build/runtime/.snapshot: build/runtime/.stamp $(shell find app -name '*.py' -not -path 'app/browser/*') tools/pyodide_snapshot.mjs
+## The snapshot holds the app's browser-free modules too: built again when one changes, or when
+## one is added or removed (the list file is rewritten only when the list differs).
+APP_MODULES := $(sort $(shell find app -name '*.py' -not -path 'app/browser/*'))
+build/runtime/.app-modules: FORCE
+	@mkdir -p $(@D)
+	@echo '$(APP_MODULES)' | cmp -s - $@ || echo '$(APP_MODULES)' > $@
+
+build/runtime/.snapshot: build/runtime/.stamp build/runtime/.app-modules $(APP_MODULES) tools/pyodide_snapshot.mjs
 	$(PY) tools/vendor_runtime.py --snapshot
 	@touch $@
 

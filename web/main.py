@@ -38,7 +38,7 @@ def _cannot_start(exc: BaseException) -> None:
 _drop_stale_snapshot_modules()
 
 try:
-    from app.main import main
+    from app.browser.main import main
 except Exception as exc:
     _cannot_start(exc)
     raise

@@ -1,7 +1,7 @@
 """The two lists the model picker starts from, requested as soon as Python runs.
 
 WebLLM's built-in models (read out of its module at setup, ``tools/vendor_runtime.py``) and the
-server's custom presets and mirror. ``app.main`` asks for both before importing the rest of the
+server's custom presets and mirror. ``app.browser.main`` asks for both before importing the rest of the
 page's modules, so the answers are in by the time the controller needs them.
 """
 

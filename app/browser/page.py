@@ -1,7 +1,7 @@
 """The page put together: the shell, the engine side, the chat side, the account and the
 outbox, wired to each other once; then what the page does after it is usable.
 
-``app/main.py`` imports this module after the model lists are requested (so those requests
+``app/browser/main.py`` imports this module after the model lists are requested (so those requests
 leave before these imports hold the thread).
 """
 

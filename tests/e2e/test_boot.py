@@ -235,9 +235,9 @@ def test_app_modules_from_the_snapshot_give_way_to_changed_files(
 def test_a_broken_app_package_says_so_instead_of_loading_for_ever(
     context: BrowserContext, live_server: LiveServer
 ) -> None:
-    """A deploy whose modules fail to import (here app/main.py) ends on a readable error."""
+    """A deploy whose modules fail to import (here app/browser/main.py) ends on a readable error."""
 
-    serve_app_with(context, "app/main.py", b"import app.no_such_module")
+    serve_app_with(context, "app/browser/main.py", b"import app.no_such_module")
     page = context.new_page()
     page.goto(live_server.url)
     wait_ready(page)

@@ -31,7 +31,7 @@ async def test_openapi_schema_is_served_as_json(client: Client) -> None:
     [
         pytest.param("/", "text/html", id="page"),
         pytest.param("/pyscript.toml", "application/toml", id="toml"),
-        pytest.param("/app/main.py", "text/x-python", id="python"),
+        pytest.param("/app/browser/main.py", "text/x-python", id="python"),
         pytest.param("/runtime/pyodide/pyodide.mjs", "text/javascript", id="mjs"),
         pytest.param("/runtime/pyodide/pyodide.asm.wasm", "application/wasm", id="wasm"),
         pytest.param("/runtime/web-llm/index.js", "text/javascript", id="webllm"),
