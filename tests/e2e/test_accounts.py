@@ -25,6 +25,7 @@ context = test_outbox.context  # the same fixture: a context with the scripted e
 
 
 def sign_in(page: Page, action: str, username: str) -> None:
+    page.bring_to_front()  # the user clicks in the tab in front (a hidden tab's clicks wait)
     page.click("#account-button")
     page.fill("#account-form [name=username]", username)
     page.fill("#account-form [name=password]", PASSWORD)
@@ -33,6 +34,7 @@ def sign_in(page: Page, action: str, username: str) -> None:
 
 
 def sign_out(page: Page, choice: str) -> None:
+    page.bring_to_front()
     if not page.locator("#account-dialog").is_visible():
         page.click("#account-button")
     page.click("#logout")

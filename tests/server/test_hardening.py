@@ -263,7 +263,12 @@ async def test_stats_of_a_few_levels_are_kept(alice: Api) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/static/index.html%00.js", "/app/browser/main.py%00", "/runtime/%00", "/static/a%00b/index.html"],
+    [
+        "/static/index.html%00.js",
+        "/app/browser/main.py%00",
+        "/runtime/%00",
+        "/static/a%00b/index.html",
+    ],
 )
 async def test_a_nul_byte_in_a_path_is_404(anon: Api, path: str) -> None:
     response = await anon.http.get(path)
