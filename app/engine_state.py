@@ -18,14 +18,14 @@ from app.steps import Step
 class Place(StrEnum):
     """Where the engine is, from this tab's side."""
 
-    #: Nobody runs it (or this tab has not asked yet).
     FREE = "free"
-    #: This tab holds the lock.
+    """Nobody runs it (or this tab has not asked yet)."""
     HERE = "here"
-    #: Another tab held it when this one asked.
+    """This tab holds the lock."""
     OTHER_TAB = "other-tab"
-    #: This tab had it and gave it to another tab.
+    """Another tab held it when this one asked."""
     MOVED = "moved"
+    """This tab had it and gave it to another tab."""
 
 
 @dataclass(frozen=True)
@@ -91,18 +91,18 @@ class Load:
 class Task(Enum):
     """The effects that carry nothing."""
 
-    #: The composer is usable (its placeholder says so).
     OPEN_COMPOSER = "open-composer"
-    #: The composer is not usable (its placeholder says why).
+    """The composer is usable (its placeholder says so)."""
     CLOSE_COMPOSER = "close-composer"
-    #: Queue for the lock; ``lock_acquired`` follows when it comes.
+    """The composer is not usable (its placeholder says why)."""
     WAIT_FOR_LOCK = "wait-for-lock"
-    #: Ask the tab holding the lock to let go.
+    """Queue for the lock; ``lock_acquired`` follows when it comes."""
     REQUEST_RELEASE = "request-release"
-    #: Unload the engine here.
+    """Ask the tab holding the lock to let go."""
     UNLOAD = "unload"
-    #: Stop a reply that is streaming (it is kept).
+    """Unload the engine here."""
     STOP_REPLY = "stop-reply"
+    """Stop a reply that is streaming (it is kept)."""
 
 
 EngineEffect = Banner | ShowError | Status | Load | Task
@@ -169,7 +169,7 @@ def generation_failed(state: EngineState, error: EngineError) -> EngineStep:
     """A reply failed (its partial text is kept). After a lost device the engine is gone:
     it is unloaded, the chip says no model, and the banner offers to load it again."""
     if error.kind not in _ENGINE_GONE or state.model_id is None:
-        return EngineStep(state, (ShowError(error, None),))
+        return EngineStep(state, (ShowError(error),))
     gone = replace(state, model_id=None, loading=None)
     return EngineStep(gone, (Task.UNLOAD, Task.CLOSE_COMPOSER, ShowError(error, state.model_id)))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pyscript import document, web, window
 
-from app.browser.dom import on
+from app.browser.dom import element, on
 from app.i18n import translate
 
 if TYPE_CHECKING:
@@ -24,13 +24,15 @@ def _add_close_buttons() -> None:
     head's ``data-close`` is the button's value ("cancel" skips the form's validation)."""
     for head in document.querySelectorAll(".sheet-head[data-close]"):
         value = str(head.getAttribute("data-close"))
-        button = document.createElement("button")
-        button.className = "icon-button"
-        button.value = value
+        button = element(
+            "button",
+            "\u2715",
+            classes=("icon-button",),
+            value=value,
+            aria_label="Close",
+            data_i18n_aria_label="app.close",
+        )
         button.formNoValidate = value == "cancel"
-        button.setAttribute("aria-label", "Close")
-        button.setAttribute("data-i18n-aria-label", "app.close")
-        button.textContent = "\u2715"
         head.append(button)
 
 
